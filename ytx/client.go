@@ -82,6 +82,16 @@ type options struct {
 	logger     *slog.Logger
 	retry      RetryPolicy
 	wait       func(ctx context.Context, d time.Duration) error
+	observe    func(Observation)
+}
+
+// Observation describes one finished request, for metrics.
+type Observation struct {
+	Action     string
+	StatusCode string // YTX statusCode; "" when no envelope came back
+	HTTPStatus int    // 0 when no response came back
+	Err        error  // nil on success
+	Duration   time.Duration
 }
 
 // Option configures a Client's plumbing and test seams.
@@ -129,6 +139,18 @@ func WithRetry(p RetryPolicy) Option {
 			return fmt.Errorf("ytx: retry policy %+v: want attempts >= 1 and 0 <= base <= max", p)
 		}
 		o.retry = p
+		return nil
+	}
+}
+
+// WithObserver calls f after every request (retries count separately). The
+// command layer turns observations into metrics; f must not block.
+func WithObserver(f func(Observation)) Option {
+	return func(o *options) error {
+		if f == nil {
+			return errors.New("ytx: nil observer")
+		}
+		o.observe = f
 		return nil
 	}
 }
@@ -271,11 +293,17 @@ func (c *Client) do(ctx context.Context, action string, in any) (*envelope, erro
 	req.Header.Set("Content-Type", "application/json;charset=utf-8")
 	req.Header.Set("Authorization", Authorization(c.cfg.AccountSID, ts))
 
-	start := c.o.now()
+	start := time.Now()
 	env, status, err := c.roundTrip(req, action, sign, &sent)
-	attrs := []any{"action", action, "version", rt.Version, "func_url", rt.FuncURL, "http_status", status, "elapsed", c.o.now().Sub(start)}
+	elapsed := time.Since(start)
+	attrs := []any{"action", action, "version", rt.Version, "func_url", rt.FuncURL, "http_status", status, "elapsed", elapsed}
+	code := ""
 	if env != nil {
+		code = env.StatusCode
 		attrs = append(attrs, "status_code", env.StatusCode, "request_id", env.RequestID)
+	}
+	if c.o.observe != nil {
+		c.o.observe(Observation{Action: action, StatusCode: code, HTTPStatus: status, Err: err, Duration: elapsed})
 	}
 	if err != nil {
 		attrs = append(attrs, "err", err.Error())

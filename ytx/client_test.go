@@ -385,3 +385,13 @@ func TestGoldenRequests(t *testing.T) {
 		t.Errorf("outbound requests differ from %s (go test -update rewrites it):\n%s", golden, out.String())
 	}
 }
+
+func TestObserver(t *testing.T) {
+	srv, _ := answering(t, 200, `{"statusCode":"-204","statusMsg":"账户余额不足"}`)
+	var got []Observation
+	c := testClient(t, srv.URL, WithObserver(func(o Observation) { got = append(got, o) }))
+	c.DialBack(context.Background(), dialParams)
+	if len(got) != 1 || got[0].Action != ActionDialBack || got[0].StatusCode != "-204" || got[0].HTTPStatus != 200 || got[0].Err == nil {
+		t.Errorf("observations %+v", got)
+	}
+}
