@@ -40,7 +40,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newSimCmd(), newConfigCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newConfigCmd(), newServeCmd(), newConsoleCmd())
 	return root
 }
 

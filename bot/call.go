@@ -1,0 +1,148 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ytxbot/ytxbot/ytx"
+)
+
+func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
+	refs := t.replyTarget(cmd.Parties)
+	if len(refs) != 1 {
+		return Reply{Text: Usage(RootCall, t.loc)}, nil
+	}
+	var from resolved
+	if cmd.From != nil {
+		if !t.admin(ctx) {
+			return Reply{}, t.refuse("forbidden", msgFromAdminsOnly)
+		}
+		rs, _, err := t.resolve(ctx, []PartyRef{*cmd.From}, false)
+		if err != nil {
+			return Reply{}, err
+		}
+		if len(rs) != 1 {
+			return Reply{}, t.refuse("bad_party", msgBadParty, cmd.From.Label)
+		}
+		from = rs[0]
+	} else {
+		me, err := t.me(ctx)
+		if err != nil {
+			return Reply{}, err
+		}
+		from = resolved{Participant: Participant{Identity: me.Identity, Name: displayName(me), Phone: me.Phone}, self: true}
+	}
+	rs, _, err := t.resolve(ctx, refs, false)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(rs) != 1 {
+		return Reply{}, t.refuse("one_party", msgOneParty)
+	}
+	to := rs[0]
+	if to.Phone == from.Phone {
+		return Reply{}, t.refuse("same_number", msgSameNumber)
+	}
+	if err := t.checkDND([]resolved{from, to}); err != nil {
+		return Reply{}, err
+	}
+	p := t.b.cfg.Policy
+	max := p.DialbackDefaultMax
+	if cmd.Max != 0 {
+		if cmd.Max <= time.Minute || (p.DialbackCeiling > 0 && cmd.Max > p.DialbackCeiling) {
+			return Reply{}, t.refuse("bad_max", msgBadMax, fmtDuration(p.DialbackCeiling))
+		}
+		max = cmd.Max
+	}
+	if p.DialbackCeiling > 0 && max > p.DialbackCeiling {
+		max = p.DialbackCeiling
+	}
+	var targets []string
+	for _, r := range []resolved{from, to} {
+		if !r.self {
+			targets = append(targets, r.Phone)
+		}
+	}
+	if err := t.checkLimits(ctx, 2, targets); err != nil {
+		return Reply{}, err
+	}
+	id, err := t.b.store.NextID(ctx, "call")
+	if err != nil {
+		return Reply{}, err
+	}
+	in, err := t.newIntent(ctx, "dialback", 0, id)
+	if err != nil {
+		return Reply{}, err
+	}
+	c := &Call{ID: id, CustomParm: in.ID, IntentID: in.ID, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
+		Caller: t.identity, From: from.Participant, To: to.Participant, Max: max, State: CallUnknown, Created: t.now()}
+	c.From.State, c.To.State = PartyInvited, PartyInvited
+	if err := t.b.store.PutCall(ctx, c); err != nil {
+		return Reply{}, err
+	}
+	yctx, cancel := t.ytxCtx(ctx)
+	defer cancel()
+	res, err := t.b.tel.DialBack(yctx, &ytx.DialBackParams{From: from.Phone, To: to.Phone, MaxDuration: max, CustomParm: in.ID})
+	t.finishIntent(ctx, in, err)
+	requestID := ""
+	if res != nil {
+		requestID = res.RequestID
+	}
+	t.audit(ctx, "call.dialback", MaskPhone(from.Phone)+"→"+MaskPhone(to.Phone), err, requestID)
+	switch {
+	case err == nil:
+		c.RequestID, c.State = requestID, CallPlaced
+		if requestID == "" {
+			c.State = CallUntracked
+		}
+	case errors.Is(err, ytx.ErrOutcomeUnknown):
+		c.State = CallUnknown
+	default:
+		c.State, c.Ended = CallFailed, t.now()
+		if perr := t.b.store.PutCall(ctx, c); perr != nil {
+			return Reply{}, perr
+		}
+		if e := t.explain(err); e != nil {
+			return Reply{}, e
+		}
+		return Reply{}, err
+	}
+	rep, err := t.postCallCard(ctx, c)
+	if err != nil {
+		return Reply{}, err
+	}
+	if c.State == CallUnknown {
+		rep.Text = tr(t.loc, msgOutcomeUnknown)
+	}
+	return rep, nil
+}
+
+func (t *turn) callStatus(ctx context.Context, cmd *Command) (Reply, error) {
+	var c *Call
+	if cmd.CallID != "" {
+		id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToLower(cmd.CallID), "c"), 10, 64)
+		if err == nil {
+			c, err = t.b.store.Call(ctx, id)
+		}
+		if err != nil || c.Platform != t.req.Platform || c.Workspace != t.req.Workspace {
+			return Reply{}, t.refuse("no_call", msgNoSuchCall, cmd.CallID)
+		}
+		if c.Caller != t.identity && !t.admin(ctx) && c.From.Identity != t.identity && c.To.Identity != t.identity {
+			return Reply{}, t.refuse("forbidden", msgNotYourCall)
+		}
+	} else {
+		cs, err := t.b.store.Calls(ctx, CallFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel, Caller: t.identity, Limit: 1})
+		if err != nil {
+			return Reply{}, err
+		}
+		if len(cs) == 0 {
+			return Reply{}, t.refuse("no_call", msgNoCalls)
+		}
+		c = cs[0]
+	}
+	card := CallCard(c, t.loc, t.now())
+	return Reply{Text: card.Text()}, nil
+}

@@ -1,0 +1,295 @@
+// Package memstore is an in-memory bot.Store: for tests and for the console
+// demo when no database file is given. Everything is lost when the process
+// ends.
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ytxbot/ytxbot/bot"
+)
+
+// Store is an in-memory bot.Store, safe for concurrent use.
+type Store struct {
+	mu        sync.Mutex
+	users     map[string]bot.User
+	usernames map[string]string
+	seqs      map[string]int64
+	meetings  map[int64]bot.Meeting
+	calls     map[int64]bot.Call
+	seen      map[string]time.Time
+	intents   map[string]bot.Intent
+	audit     []bot.AuditEntry
+	hits      map[string][]time.Time
+}
+
+var _ bot.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		users: map[string]bot.User{}, usernames: map[string]string{}, seqs: map[string]int64{},
+		meetings: map[int64]bot.Meeting{}, calls: map[int64]bot.Call{}, seen: map[string]time.Time{},
+		intents: map[string]bot.Intent{}, hits: map[string][]time.Time{},
+	}
+}
+
+func (s *Store) User(_ context.Context, identity string) (*bot.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[identity]
+	if !ok {
+		return nil, bot.ErrNotFound
+	}
+	return &u, nil
+}
+
+func (s *Store) PutUser(_ context.Context, u *bot.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.Identity] = *u
+	return nil
+}
+
+func (s *Store) DeleteUser(_ context.Context, identity string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.users, identity)
+	return nil
+}
+
+func (s *Store) Users(context.Context) ([]*bot.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*bot.User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, &u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Identity < out[j].Identity })
+	return out, nil
+}
+
+func (s *Store) IdentitiesByPhone(_ context.Context, phone string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, u := range s.users {
+		if u.Phone == phone && phone != "" {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *Store) PutUsername(_ context.Context, p bot.Platform, username, identity string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.usernames[string(p)+":"+username] = identity
+	return nil
+}
+
+func (s *Store) Username(_ context.Context, p bot.Platform, username string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.usernames[string(p)+":"+username]
+	if !ok {
+		return "", bot.ErrNotFound
+	}
+	return id, nil
+}
+
+func (s *Store) NextID(_ context.Context, seq string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seqs[seq]++
+	return s.seqs[seq], nil
+}
+
+func (s *Store) PutMeeting(_ context.Context, m *bot.Meeting) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meetings[m.ID] = copyMeeting(*m)
+	return nil
+}
+
+func copyMeeting(m bot.Meeting) bot.Meeting {
+	m.Parties = slices.Clone(m.Parties)
+	if m.Card != nil {
+		c := *m.Card
+		m.Card = &c
+	}
+	return m
+}
+
+func (s *Store) Meeting(_ context.Context, id int64) (*bot.Meeting, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.meetings[id]
+	if !ok {
+		return nil, bot.ErrNotFound
+	}
+	m = copyMeeting(m)
+	return &m, nil
+}
+
+func (s *Store) MeetingByYTXID(_ context.Context, ytxID string) (*bot.Meeting, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.meetings {
+		if m.YTXID == ytxID && ytxID != "" {
+			m = copyMeeting(m)
+			return &m, nil
+		}
+	}
+	return nil, bot.ErrNotFound
+}
+
+func (s *Store) Meetings(_ context.Context, f bot.MeetingFilter) ([]*bot.Meeting, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*bot.Meeting
+	for _, m := range s.meetings {
+		if (f.Platform == "" || m.Platform == f.Platform) && (f.Workspace == "" || m.Workspace == f.Workspace) &&
+			(f.Channel == "" || m.Channel == f.Channel) && (!f.ActiveOnly || bot.MeetingOpen(m.State)) {
+			m = copyMeeting(m)
+			out = append(out, &m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func copyCall(c bot.Call) bot.Call {
+	if c.Card != nil {
+		r := *c.Card
+		c.Card = &r
+	}
+	return c
+}
+
+func (s *Store) PutCall(_ context.Context, c *bot.Call) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[c.ID] = copyCall(*c)
+	return nil
+}
+
+func (s *Store) Call(_ context.Context, id int64) (*bot.Call, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[id]
+	if !ok {
+		return nil, bot.ErrNotFound
+	}
+	c = copyCall(c)
+	return &c, nil
+}
+
+func (s *Store) Calls(_ context.Context, f bot.CallFilter) ([]*bot.Call, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*bot.Call
+	for _, c := range s.calls {
+		if (f.Platform == "" || c.Platform == f.Platform) && (f.Workspace == "" || c.Workspace == f.Workspace) &&
+			(f.Channel == "" || c.Channel == f.Channel) && (f.Caller == "" || c.Caller == f.Caller) {
+			c = copyCall(c)
+			out = append(out, &c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func (s *Store) MarkSeen(_ context.Context, key string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.seen[key]; ok {
+		return false, nil
+	}
+	s.seen[key] = at
+	return true, nil
+}
+
+func (s *Store) PutIntent(_ context.Context, in *bot.Intent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.intents[in.ID] = *in
+	return nil
+}
+
+func (s *Store) Intent(_ context.Context, id string) (*bot.Intent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.intents[id]
+	if !ok {
+		return nil, bot.ErrNotFound
+	}
+	return &in, nil
+}
+
+func (s *Store) Intents(_ context.Context, outcome string) ([]*bot.Intent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*bot.Intent
+	for _, in := range s.intents {
+		if outcome == "" || in.Outcome == outcome {
+			out = append(out, &in)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+func (s *Store) AddAudit(_ context.Context, e bot.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.audit = append(s.audit, e)
+	return nil
+}
+
+func (s *Store) Audit(_ context.Context, since time.Time) ([]bot.AuditEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []bot.AuditEntry
+	for _, e := range s.audit {
+		if !e.At.Before(since) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) AddHits(_ context.Context, keys []string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Nothing counts over more than an hour; keep a day for diagnosis.
+	cutoff := at.Add(-24 * time.Hour)
+	for _, k := range keys {
+		kept := slices.DeleteFunc(s.hits[k], func(t time.Time) bool { return t.Before(cutoff) })
+		s.hits[k] = append(kept, at)
+	}
+	return nil
+}
+
+func (s *Store) Hits(_ context.Context, key string, since time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.hits[key] {
+		if !t.Before(since) {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ytxbot/ytxbot/bot"
+	"github.com/ytxbot/ytxbot/bot/memstore"
+)
+
+// Main is the serve process: configuration in, listeners, the core and its
+// adapters wired together. Tests run it end to end (STYLE R11, wtf's Main).
+type Main struct {
+	Config *Config
+	Logger *slog.Logger
+
+	metrics *metrics
+	bot     *bot.Bot
+	store   bot.Store
+	ready   atomic.Bool
+
+	mu        sync.Mutex
+	addrs     map[string]net.Addr // "public", "admin": where the listeners are
+	listening chan struct{}
+}
+
+// Addr returns a listener's address once it listens ("public" or "admin").
+func (m *Main) Addr(name string) net.Addr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.addrs[name]
+}
+
+// Listening is closed once every listener is up.
+func (m *Main) Listening() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.listening == nil {
+		m.listening = make(chan struct{})
+	}
+	return m.listening
+}
+
+// Run serves until ctx is done, then stops intake, finishes the work in
+// flight and closes the store.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	log := m.Logger
+	m.metrics = newMetrics()
+	bc, err := botConfig(cfg)
+	if err != nil {
+		return err
+	}
+	client, err := newYTXClient(cfg, m.metrics)
+	if err != nil {
+		return err
+	}
+	// Durable storage arrives with the storage issue; until then serve
+	// keeps its state in memory.
+	m.store = memstore.New()
+	m.bot, err = bot.New(bc, m.store, client, bot.WithLogger(log))
+	if err != nil {
+		return err
+	}
+
+	public := http.NewServeMux()
+	public.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	public.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !m.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	admin := http.NewServeMux()
+	admin.Handle("GET /metrics", m.metrics.handler())
+	admin.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+
+	servers := map[string]*http.Server{
+		"public": {Addr: cfg.HTTP.Addr, Handler: m.metrics.instrument(public)},
+	}
+	if cfg.HTTP.AdminAddr != "" {
+		servers["admin"] = &http.Server{Addr: cfg.HTTP.AdminAddr, Handler: admin}
+	}
+	errc := make(chan error, len(servers)+1)
+	m.Listening() // make the channel before anyone waits on it
+	for name, srv := range servers {
+		srv.ReadHeaderTimeout = 10 * time.Second
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			return fmt.Errorf("serve: %s listener (http.%s): %w", name, map[string]string{"public": "addr", "admin": "admin_addr"}[name], err)
+		}
+		m.mu.Lock()
+		if m.addrs == nil {
+			m.addrs = map[string]net.Addr{}
+		}
+		m.addrs[name] = ln.Addr()
+		m.mu.Unlock()
+		log.Info("listening", "listener", name, "addr", ln.Addr().String())
+		go func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve: %s listener: %w", name, err)
+			}
+		}()
+	}
+	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
+	polled := make(chan struct{})
+	go func() { defer close(polled); m.bot.Poll(pollCtx, cfg.Tracker.PollInterval) }()
+
+	m.ready.Store(true)
+	close(m.listening)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+		log.Error("listener failed", "err", err)
+	}
+	m.ready.Store(false)
+	// Stop intake: listeners close, requests in flight finish.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if serr := servers["public"].Shutdown(shutdownCtx); serr != nil {
+		log.Warn("public listener shutdown", "err", serr)
+	}
+	m.bot.Wait()
+	stopPoll()
+	<-polled
+	if a := servers["admin"]; a != nil {
+		_ = a.Shutdown(shutdownCtx)
+	}
+	log.Info("stopped")
+	return err
+}
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the bot: adapters, YTX pushes, health and metrics",
+		Args:  cobra.NoArgs,
+	}
+	path := addConfigFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := LoadConfig(*path, os.Environ())
+		if err != nil {
+			return err
+		}
+		// The Slack and Telegram adapters plug in with their issues; until
+		// then serve needs the YTX account only.
+		if missing := cfg.missingYTX(); len(missing) > 0 {
+			return fmt.Errorf("serve: missing %v (see ytxbot config check)", missing)
+		}
+		m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))}
+		return m.Run(cmd.Context())
+	}
+	return cmd
+}
