@@ -15,7 +15,7 @@ import (
 // TestMain lets the test binary run as ytxbot itself, so end-to-end tests
 // drive the real program as a subprocess without a separate build.
 func TestMain(m *testing.M) {
-	if os.Getenv("YTXBOT_TEST_RUN_MAIN") == "1" {
+	if os.Getenv("YTXBOTTEST_RUN_MAIN") == "1" {
 		os.Args = append([]string{"ytxbot"}, os.Args[1:]...)
 		main()
 		return
@@ -36,7 +36,7 @@ type proc struct {
 func startYtxbot(t *testing.T, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "YTXBOT_TEST_RUN_MAIN=1")
+	cmd.Env = append(os.Environ(), "YTXBOTTEST_RUN_MAIN=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 // TestConsolePipe: a script piped in runs and exits 0 (SPEC §8).
 func TestConsolePipe(t *testing.T) {
 	cmd := exec.CommandContext(context.Background(), os.Args[0], "console")
-	cmd.Env = append(os.Environ(), "YTXBOT_TEST_RUN_MAIN=1")
+	cmd.Env = append(os.Environ(), "YTXBOTTEST_RUN_MAIN=1")
 	cmd.Stdin = strings.NewReader("/meet help\n/call\n")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,4 +96,51 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// TestServeSIGTERM runs `ytxbot serve` as a subprocess and stops it with
+// SIGTERM: it must drain and exit 0.
+func TestServeSIGTERM(t *testing.T) {
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "ytxbot.yaml")
+	yaml := fmt.Sprintf(`http: {addr: "127.0.0.1:0", admin_addr: "127.0.0.2:0"}
+ytx: {base_url: %q, account_sid: %q, auth_token_file: token, app_id: %q}
+slack: {enabled: false}
+telegram: {enabled: false}
+`, srv.URL, simDefaultSID, simDefaultApp)
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(simDefaultToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startYtxbot(t, "serve", "--config", conf)
+	p.expect(t, 0, `"listener":"public"`)
+	m := regexp.MustCompile(`"listener":"public","addr":"([^"]+)"`).FindStringSubmatch(p.output())
+	if m == nil {
+		t.Fatalf("no public address in the logs:\n%s", p.output())
+	}
+	if code, _ := get(t, "http://"+m[1]+"/healthz"); code != 200 {
+		t.Fatalf("healthz: %d", code)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.output())
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	if !strings.Contains(p.output(), `"msg":"stopped"`) || strings.Contains(p.output(), simDefaultToken) {
+		t.Errorf("logs:\n%s", p.output())
+	}
 }
