@@ -331,17 +331,7 @@ func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef
 	t.finishIntent(ctx, in, err)
 	t.audit(ctx, "meet.invite", strings.Join(masked, ","), err, m.YTXID)
 	if err != nil && !errors.Is(err, ytx.ErrOutcomeUnknown) {
-		var ae *ytx.APIError
-		if errors.As(err, &ae) && ae.Code != ytx.CodeRateLimited {
-			// Any error on a tracked meeting may mean it ended: refresh it.
-			t.refresh(ctx, m)
-			_ = t.saveAndEdit(ctx, m)
-			return Reply{}, t.refuse("maybe_ended", msgMaybeEnded, "#"+strconv.FormatInt(m.ID, 10), t.explain(err).Message)
-		}
-		if e := t.explain(err); e != nil {
-			return Reply{}, e
-		}
-		return Reply{}, err
+		return Reply{}, t.meetingFailed(ctx, m, err)
 	}
 	for _, r := range fresh {
 		p := r.Participant
@@ -542,16 +532,7 @@ func (t *turn) hangup(ctx context.Context, m *Meeting, i int) (Reply, error) {
 	_, err := t.b.tel.Hangup(yctx, m.YTXID, p.Phone)
 	t.audit(ctx, "meet.hangup", MaskPhone(p.Phone), err, m.YTXID)
 	if err != nil {
-		var ae *ytx.APIError
-		if errors.As(err, &ae) {
-			t.refresh(ctx, m)
-			_ = t.saveAndEdit(ctx, m)
-			return Reply{}, t.refuse("maybe_ended", msgMaybeEnded, "#"+strconv.FormatInt(m.ID, 10), t.explain(err).Message)
-		}
-		if e := t.explain(err); e != nil {
-			return Reply{}, e
-		}
-		return Reply{}, err
+		return Reply{}, t.meetingFailed(ctx, m, err)
 	}
 	m.Parties[i].State, m.Parties[i].Left = ytx.PartyLeft, t.now()
 	m.Parties[i].Reason = tr(t.loc, msgReasonHungUp)
@@ -559,6 +540,24 @@ func (t *turn) hangup(ctx context.Context, m *Meeting, i int) (Reply, error) {
 		return Reply{}, err
 	}
 	return Reply{Text: tr(t.loc, msgHungUp, p.Name), Card: m.Card}, nil
+}
+
+// meetingFailed explains a failed action on a tracked meeting. YTX does not
+// say which code means "ended", so any refusal but rate limiting may mean it
+// ended: the meeting is refreshed and its card brought up to date.
+func (t *turn) meetingFailed(ctx context.Context, m *Meeting, err error) error {
+	var ae *ytx.APIError
+	if errors.As(err, &ae) && ae.Code != ytx.CodeRateLimited {
+		t.refresh(ctx, m)
+		if serr := t.saveAndEdit(ctx, m); serr != nil {
+			return serr
+		}
+		return t.refuse("maybe_ended", msgMaybeEnded, "#"+strconv.FormatInt(m.ID, 10), t.explain(err).Message)
+	}
+	if e := t.explain(err); e != nil {
+		return e
+	}
+	return err
 }
 
 func (t *turn) meetEnd(ctx context.Context, cmd *Command) (Reply, error) {
@@ -581,16 +580,7 @@ func (t *turn) end(ctx context.Context, m *Meeting) (Reply, error) {
 	_, err := t.b.tel.DestroyMeeting(yctx, m.YTXID)
 	t.audit(ctx, "meet.end", "#"+strconv.FormatInt(m.ID, 10), err, m.YTXID)
 	if err != nil {
-		var ae *ytx.APIError
-		if errors.As(err, &ae) {
-			t.refresh(ctx, m)
-			_ = t.saveAndEdit(ctx, m)
-			return Reply{}, t.refuse("maybe_ended", msgMaybeEnded, "#"+strconv.FormatInt(m.ID, 10), t.explain(err).Message)
-		}
-		if e := t.explain(err); e != nil {
-			return Reply{}, e
-		}
-		return Reply{}, err
+		return Reply{}, t.meetingFailed(ctx, m, err)
 	}
 	m.State, m.Ended = ytx.MeetingEnded, t.now()
 	for i := range m.Parties {

@@ -34,17 +34,17 @@ func Suggest(word string, options []string) string {
 	}
 	best, bestD := "", limit+1
 	for _, o := range options {
-		if d := editDistance(w, o); d < bestD && d > 0 {
+		if d := EditDistance(w, o); d < bestD && d > 0 {
 			best, bestD = o, d
 		}
 	}
 	return best
 }
 
-// editDistance is the optimal-string-alignment distance between a and b:
+// EditDistance is the optimal-string-alignment distance between a and b:
 // insertions, deletions, substitutions and transpositions of neighbours
 // ("craete") each cost one.
-func editDistance(a, b string) int {
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	// Three rolling rows: the transposition looks two rows back.
 	prev2 := make([]int, len(rb)+1)

@@ -24,6 +24,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 
+	"github.com/ytxbot/ytxbot/bot"
 	"github.com/ytxbot/ytxbot/ytx"
 )
 
@@ -526,7 +527,7 @@ func leafPrefix(keys []keySpec, key string) (keySpec, bool) {
 func suggest(name string, known []string) string {
 	best, bestD := "", 4
 	for _, k := range known {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD || d == bestD && k < best {
+		if d := bot.EditDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD || d == bestD && k < best {
 			best, bestD = k, d
 		}
 	}
@@ -534,26 +535,6 @@ func suggest(name string, known []string) string {
 		return ""
 	}
 	return " (did you mean " + best + "?)"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // decodeHook turns duration strings ("10s") into time.Duration and refuses

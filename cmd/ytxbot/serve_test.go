@@ -30,15 +30,22 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// TestServeMain runs the real serve process (Main) against the simulator:
-// health, readiness and metrics answer, and cancel stops it cleanly.
-func TestServeMain(t *testing.T) {
+// simServer serves a simulator with the `ytxbot sim` default account.
+func simServer(t *testing.T) *httptest.Server {
+	t.Helper()
 	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestServeMain runs the real serve process (Main) against the simulator:
+// health, readiness and metrics answer, and cancel stops it cleanly.
+func TestServeMain(t *testing.T) {
+	srv := simServer(t)
 	cfg := DefaultConfig()
 	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = srv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
@@ -101,12 +108,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // TestServeSIGTERM runs `ytxbot serve` as a subprocess and stops it with
 // SIGTERM: it must drain and exit 0.
 func TestServeSIGTERM(t *testing.T) {
-	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	srv := simServer(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ytxbot.yaml")
 	yaml := fmt.Sprintf(`http: {addr: "127.0.0.1:0", admin_addr: "127.0.0.2:0"}
