@@ -22,7 +22,7 @@ func benchBot(b *testing.B) *bot.Bot {
 		st.PutUser(ctx, &bot.User{Identity: "console:" + name, Name: name, Phone: "13" + strconv.Itoa(100000000+i)})
 	}
 	bt, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, st, &bottest.Telephony{},
-		bot.WithClock(func() time.Time { return bottest.Start }))
+		bot.WithClock(func() time.Time { return bottest.Start }), bot.WithNotifier(bot.Console, bottest.NewNotifier()))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -276,8 +276,13 @@ func (s *Store) AddHits(_ context.Context, keys []string, at time.Time) error {
 	// Nothing counts over more than an hour; keep a day for diagnosis.
 	cutoff := at.Add(-24 * time.Hour)
 	for _, k := range keys {
-		kept := slices.DeleteFunc(s.hits[k], func(t time.Time) bool { return t.Before(cutoff) })
-		s.hits[k] = append(kept, at)
+		hs := s.hits[k]
+		hs = hs[sort.Search(len(hs), func(i int) bool { return !hs[i].Before(cutoff) }):]
+		// Hits arrive in time order almost always; keep the slice sorted so
+		// counting is a binary search.
+		i := sort.Search(len(hs), func(i int) bool { return hs[i].After(at) })
+		hs = slices.Insert(hs, i, at)
+		s.hits[k] = hs
 	}
 	return nil
 }
@@ -285,11 +290,6 @@ func (s *Store) AddHits(_ context.Context, keys []string, at time.Time) error {
 func (s *Store) Hits(_ context.Context, key string, since time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, t := range s.hits[key] {
-		if !t.Before(since) {
-			n++
-		}
-	}
-	return n, nil
+	hs := s.hits[key]
+	return len(hs) - sort.Search(len(hs), func(i int) bool { return !hs[i].Before(since) }), nil
 }

@@ -1,0 +1,568 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ytxbot/ytxbot/bot"
+)
+
+// Values are JSON. Every value is decoded into a fresh record inside the
+// transaction, so what the methods return never aliases bbolt's memory map
+// and callers may change it.
+
+func getJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
+	data := tx.Bucket(bucket).Get(key)
+	if data == nil {
+		return bot.ErrNotFound
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("storage: %s %x: %w", bucket, key, err)
+	}
+	return nil
+}
+
+func (db *DB) User(ctx context.Context, identity string) (*bot.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var u bot.User
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx, bUsers, []byte(identity), &u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// phoneKey is the phone index key: phone, NUL, identity. A prefix scan over
+// "phone\x00" lists the phone's identities in order.
+func phoneKey(phone, identity string) []byte {
+	k := make([]byte, 0, len(phone)+1+len(identity))
+	k = append(k, phone...)
+	k = append(k, 0)
+	return append(k, identity...)
+}
+
+func (db *DB) PutUser(ctx context.Context, u *bot.User) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("storage: put user: %w", err)
+	}
+	key := []byte(u.Identity)
+	return db.update("put user", func(tx *bolt.Tx) error {
+		users, phones := tx.Bucket(bUsers), tx.Bucket(bPhones)
+		if old := users.Get(key); old != nil {
+			var o struct{ Phone string }
+			if err := json.Unmarshal(old, &o); err != nil {
+				return err
+			}
+			if o.Phone != "" && o.Phone != u.Phone {
+				if err := phones.Delete(phoneKey(o.Phone, u.Identity)); err != nil {
+					return err
+				}
+			}
+		}
+		if u.Phone != "" {
+			if err := phones.Put(phoneKey(u.Phone, u.Identity), []byte{}); err != nil {
+				return err
+			}
+		}
+		return users.Put(key, data)
+	})
+}
+
+func (db *DB) DeleteUser(ctx context.Context, identity string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key := []byte(identity)
+	return db.update("delete user", func(tx *bolt.Tx) error {
+		users := tx.Bucket(bUsers)
+		old := users.Get(key)
+		if old == nil {
+			return nil
+		}
+		var o struct{ Phone string }
+		if err := json.Unmarshal(old, &o); err != nil {
+			return err
+		}
+		if o.Phone != "" {
+			if err := tx.Bucket(bPhones).Delete(phoneKey(o.Phone, identity)); err != nil {
+				return err
+			}
+		}
+		return users.Delete(key)
+	})
+}
+
+func (db *DB) Users(ctx context.Context) ([]*bot.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*bot.User
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bUsers)
+		out = make([]*bot.User, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			u := new(bot.User)
+			if err := json.Unmarshal(v, u); err != nil {
+				return fmt.Errorf("storage: user %q: %w", k, err)
+			}
+			out = append(out, u) // keys are identities: already sorted
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (db *DB) IdentitiesByPhone(ctx context.Context, phone string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if phone == "" {
+		return nil, nil
+	}
+	prefix := phoneKey(phone, "")
+	var out []string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bPhones).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			out = append(out, string(k[len(prefix):]))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func usernameKey(p bot.Platform, username string) []byte {
+	return []byte(string(p) + ":" + username)
+}
+
+func (db *DB) PutUsername(ctx context.Context, p bot.Platform, username, identity string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.update("put username", func(tx *bolt.Tx) error {
+		return tx.Bucket(bUsernames).Put(usernameKey(p, username), []byte(identity))
+	})
+}
+
+func (db *DB) Username(ctx context.Context, p bot.Platform, username string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var id string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bUsernames).Get(usernameKey(p, username))
+		if v == nil {
+			return bot.ErrNotFound
+		}
+		id = string(v)
+		return nil
+	})
+	return id, err
+}
+
+// NextID keeps one nested bucket per sequence under "seqs" and returns its
+// NextSequence: persistent, starting at 1, without gaps.
+func (db *DB) NextID(ctx context.Context, seq string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := db.update("next id", func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(bSeqs).CreateBucketIfNotExists([]byte(seq))
+		if err != nil {
+			return err
+		}
+		n, err := b.NextSequence()
+		id = int64(n)
+		return err
+	})
+	return id, err
+}
+
+func (db *DB) PutMeeting(ctx context.Context, m *bot.Meeting) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("storage: put meeting: %w", err)
+	}
+	key := itob(m.ID)
+	return db.update("put meeting", func(tx *bolt.Tx) error {
+		ms, idx := tx.Bucket(bMeetings), tx.Bucket(bYTXIDs)
+		if old := ms.Get(key); old != nil {
+			var o struct{ YTXID string }
+			if err := json.Unmarshal(old, &o); err != nil {
+				return err
+			}
+			if o.YTXID != "" && o.YTXID != m.YTXID && bytes.Equal(idx.Get([]byte(o.YTXID)), key) {
+				if err := idx.Delete([]byte(o.YTXID)); err != nil {
+					return err
+				}
+			}
+		}
+		if m.YTXID != "" {
+			if err := idx.Put([]byte(m.YTXID), key); err != nil {
+				return err
+			}
+		}
+		return ms.Put(key, data)
+	})
+}
+
+func (db *DB) Meeting(ctx context.Context, id int64) (*bot.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var m bot.Meeting
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx, bMeetings, itob(id), &m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (db *DB) MeetingByYTXID(ctx context.Context, ytxID string) (*bot.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ytxID == "" {
+		return nil, bot.ErrNotFound
+	}
+	var m bot.Meeting
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bYTXIDs).Get([]byte(ytxID))
+		if key == nil {
+			return bot.ErrNotFound
+		}
+		return getJSON(tx, bMeetings, key, &m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Meetings walks the meetings backwards from the highest id (newest first)
+// and stops at the limit.
+func (db *DB) Meetings(ctx context.Context, f bot.MeetingFilter) ([]*bot.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*bot.Meeting
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bMeetings).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			m := new(bot.Meeting)
+			if err := json.Unmarshal(v, m); err != nil {
+				return fmt.Errorf("storage: meeting %d: %w", btoi(k), err)
+			}
+			if (f.Platform != "" && m.Platform != f.Platform) || (f.Workspace != "" && m.Workspace != f.Workspace) ||
+				(f.Channel != "" && m.Channel != f.Channel) || (f.ActiveOnly && !bot.MeetingOpen(m.State)) {
+				continue
+			}
+			out = append(out, m)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (db *DB) PutCall(ctx context.Context, c *bot.Call) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("storage: put call: %w", err)
+	}
+	key := itob(c.ID)
+	return db.update("put call", func(tx *bolt.Tx) error {
+		return tx.Bucket(bCalls).Put(key, data)
+	})
+}
+
+func (db *DB) Call(ctx context.Context, id int64) (*bot.Call, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var c bot.Call
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx, bCalls, itob(id), &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Calls walks the calls backwards from the highest id (newest first) and
+// stops at the limit.
+func (db *DB) Calls(ctx context.Context, f bot.CallFilter) ([]*bot.Call, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*bot.Call
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bCalls).Cursor()
+		for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
+			c := new(bot.Call)
+			if err := json.Unmarshal(v, c); err != nil {
+				return fmt.Errorf("storage: call %d: %w", btoi(k), err)
+			}
+			if (f.Platform != "" && c.Platform != f.Platform) || (f.Workspace != "" && c.Workspace != f.Workspace) ||
+				(f.Channel != "" && c.Channel != f.Channel) || (f.Caller != "" && c.Caller != f.Caller) {
+				continue
+			}
+			out = append(out, c)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarkSeen goes through db.Batch: concurrent dedupe writes share one commit.
+// The first writer of a key wins; its time is kept.
+func (db *DB) MarkSeen(ctx context.Context, key string, at time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	k, v := []byte(key), timeKey(at)
+	var first bool
+	err := db.batch("mark seen", func(tx *bolt.Tx) error {
+		// Batch may run this more than once (the whole batch is retried
+		// after a failure): decide afresh from this transaction each time.
+		first = false
+		b := tx.Bucket(bSeen)
+		if b.Get(k) != nil {
+			return nil
+		}
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+		first = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return first, nil
+}
+
+// PutIntent goes through db.Batch.
+func (db *DB) PutIntent(ctx context.Context, in *bot.Intent) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("storage: put intent: %w", err)
+	}
+	key := []byte(in.ID)
+	return db.batch("put intent", func(tx *bolt.Tx) error {
+		return tx.Bucket(bIntents).Put(key, data)
+	})
+}
+
+func (db *DB) Intent(ctx context.Context, id string) (*bot.Intent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var in bot.Intent
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx, bIntents, []byte(id), &in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// Intents lists the intents with the outcome ("" = all), oldest first (ties
+// by id).
+func (db *DB) Intents(ctx context.Context, outcome string) ([]*bot.Intent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*bot.Intent
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bIntents).ForEach(func(k, v []byte) error {
+			if outcome != "" {
+				var o struct{ Outcome string }
+				if err := json.Unmarshal(v, &o); err != nil {
+					return fmt.Errorf("storage: intent %q: %w", k, err)
+				}
+				if o.Outcome != outcome {
+					return nil
+				}
+			}
+			in := new(bot.Intent)
+			if err := json.Unmarshal(v, in); err != nil {
+				return fmt.Errorf("storage: intent %q: %w", k, err)
+			}
+			out = append(out, in)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	// ForEach gave id order; a stable sort keeps it for equal times.
+	slices.SortStableFunc(out, func(a, b *bot.Intent) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// seqKey appends a bucket's next sequence number, 8 bytes big-endian, to
+// prefix: keys that share a time stay distinct and in insertion order.
+func seqKey(b *bolt.Bucket, prefix []byte) ([]byte, error) {
+	n, err := b.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	return binary.BigEndian.AppendUint64(prefix, n), nil
+}
+
+// AddAudit goes through db.Batch. The key is the entry's time (timeKey) and
+// a sequence number, so Audit(since) is one Seek.
+func (db *DB) AddAudit(ctx context.Context, e bot.AuditEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("storage: add audit: %w", err)
+	}
+	return db.batch("add audit", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAudit)
+		key, err := seqKey(b, timeKey(e.At))
+		if err != nil {
+			return err
+		}
+		return b.Put(key, data)
+	})
+}
+
+// Audit returns the entries at or after since in time order (insertion
+// order for equal times).
+func (db *DB) Audit(ctx context.Context, since time.Time) ([]bot.AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []bot.AuditEntry
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Seek(timeKey(since)); k != nil; k, v = c.Next() {
+			var e bot.AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("storage: audit %x: %w", k, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hitPrefix is a counter's key prefix: the key and a NUL. Counter keys must
+// not contain NUL.
+func hitPrefix(key string) []byte {
+	p := make([]byte, 0, len(key)+17)
+	p = append(p, key...)
+	return append(p, 0)
+}
+
+// AddHits goes through db.Batch: one entry per key, keyed
+// "key\x00" + timeKey(at) + sequence, with an empty value.
+func (db *DB) AddHits(ctx context.Context, keys []string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	tk := timeKey(at)
+	return db.batch("add hits", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bHits)
+		for _, k := range keys {
+			key, err := seqKey(b, append(hitPrefix(k), tk...))
+			if err != nil {
+				return err
+			}
+			if err := b.Put(key, []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Hits counts key's entries from since on: one Seek and a walk to the end of
+// the key's range.
+func (db *DB) Hits(ctx context.Context, key string, since time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	prefix := hitPrefix(key)
+	start := append(hitPrefix(key), timeKey(since)...)
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bHits).Cursor()
+		for k, _ := c.Seek(start); k != nil && len(k) == len(prefix)+16 && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// update runs fn in its own write transaction (one commit, one fsync pair).
+func (db *DB) update(op string, fn func(tx *bolt.Tx) error) error {
+	if err := db.bolt.Update(fn); err != nil {
+		return fmt.Errorf("storage: %s: %w", op, err)
+	}
+	return nil
+}
+
+// batch runs fn through db.Batch: concurrent calls share a commit. fn may
+// run more than once and must be idempotent.
+func (db *DB) batch(op string, fn func(tx *bolt.Tx) error) error {
+	if err := db.bolt.Batch(fn); err != nil {
+		return fmt.Errorf("storage: %s: %w", op, err)
+	}
+	return nil
+}
