@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Platform names a chat platform; it is the first part of an identity.
 type Platform string
@@ -77,3 +80,9 @@ func PlatformOf(identity string) Platform {
 	p, _, _ := strings.Cut(identity, ":")
 	return Platform(p)
 }
+
+var identityRE = regexp.MustCompile(`^(slack:[TE][A-Z0-9]+:[UW][A-Z0-9]+|telegram:[1-9][0-9]{0,19}|console:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$`)
+
+// ValidIdentity reports whether s is an identity: slack:T0001:U0001,
+// telegram:12345 or console:name.
+func ValidIdentity(s string) bool { return identityRE.MatchString(s) }

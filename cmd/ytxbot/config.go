@@ -784,18 +784,15 @@ func (c *Config) Location() (*time.Location, error) {
 }
 
 var (
-	slackIdentityRE    = regexp.MustCompile(`^slack:[TE][A-Z0-9]+:[UW][A-Z0-9]+$`)
-	telegramIdentityRE = regexp.MustCompile(`^telegram:[1-9][0-9]{0,19}$`)
-	consoleIdentityRE  = regexp.MustCompile(`^console:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	slackTeamRE        = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
-	slackChannelRE     = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
-	slackCommandRE     = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
-	telegramTokenRE    = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
-	webhookSecretRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-	callbackSecretRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
-	callerIDRE         = regexp.MustCompile(`^\+?[0-9]{3,20}$`)
-	versionRE          = regexp.MustCompile(`^[0-9]{6}$`)
-	funcURLRE          = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*\.wx$`)
+	slackTeamRE      = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	slackChannelRE   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	slackCommandRE   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	telegramTokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	webhookSecretRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	callbackSecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+	callerIDRE       = regexp.MustCompile(`^\+?[0-9]{3,20}$`)
+	versionRE        = regexp.MustCompile(`^[0-9]{6}$`)
+	funcURLRE        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*\.wx$`)
 )
 
 // Locales the bot has replies in.
@@ -829,7 +826,7 @@ func (c *Config) Validate() error {
 		p.add("locale", "%q: want one of %s", c.Locale, strings.Join(locales, ", "))
 	}
 	for i, id := range c.Admins {
-		if !slackIdentityRE.MatchString(id) && !telegramIdentityRE.MatchString(id) && !consoleIdentityRE.MatchString(id) {
+		if !bot.ValidIdentity(id) {
 			p.add(fmt.Sprintf("admins[%d]", i), "%q is not an identity (want slack:T0001:U0001, telegram:12345 or console:name)", id)
 		}
 	}
