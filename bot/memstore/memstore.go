@@ -20,6 +20,7 @@ type Store struct {
 	usernames map[string]string
 	seqs      map[string]int64
 	meetings  map[int64]bot.Meeting
+	byYTX     map[string]int64 // YTX meeting id → meeting id, latest put wins
 	calls     map[int64]bot.Call
 	seen      map[string]time.Time
 	intents   map[string]bot.Intent
@@ -33,7 +34,7 @@ var _ bot.Store = (*Store)(nil)
 func New() *Store {
 	return &Store{
 		users: map[string]bot.User{}, usernames: map[string]string{}, seqs: map[string]int64{},
-		meetings: map[int64]bot.Meeting{}, calls: map[int64]bot.Call{}, seen: map[string]time.Time{},
+		meetings: map[int64]bot.Meeting{}, byYTX: map[string]int64{}, calls: map[int64]bot.Call{}, seen: map[string]time.Time{},
 		intents: map[string]bot.Intent{}, hits: map[string][]time.Time{},
 	}
 }
@@ -113,6 +114,12 @@ func (s *Store) NextID(_ context.Context, seq string) (int64, error) {
 func (s *Store) PutMeeting(_ context.Context, m *bot.Meeting) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if old, ok := s.meetings[m.ID]; ok && old.YTXID != m.YTXID && s.byYTX[old.YTXID] == m.ID {
+		delete(s.byYTX, old.YTXID)
+	}
+	if m.YTXID != "" {
+		s.byYTX[m.YTXID] = m.ID
+	}
 	s.meetings[m.ID] = copyMeeting(*m)
 	return nil
 }
@@ -140,13 +147,12 @@ func (s *Store) Meeting(_ context.Context, id int64) (*bot.Meeting, error) {
 func (s *Store) MeetingByYTXID(_ context.Context, ytxID string) (*bot.Meeting, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.meetings {
-		if m.YTXID == ytxID && ytxID != "" {
-			m = copyMeeting(m)
-			return &m, nil
-		}
+	id, ok := s.byYTX[ytxID]
+	if !ok || ytxID == "" {
+		return nil, bot.ErrNotFound
 	}
-	return nil, bot.ErrNotFound
+	m := copyMeeting(s.meetings[id])
+	return &m, nil
 }
 
 func (s *Store) Meetings(_ context.Context, f bot.MeetingFilter) ([]*bot.Meeting, error) {
@@ -247,7 +253,12 @@ func (s *Store) Intents(_ context.Context, outcome string) ([]*bot.Intent, error
 			out = append(out, &in)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 
@@ -267,6 +278,7 @@ func (s *Store) Audit(_ context.Context, since time.Time) ([]bot.AuditEntry, err
 			out = append(out, e)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, nil
 }
 

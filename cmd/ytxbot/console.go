@@ -16,6 +16,7 @@ import (
 	"github.com/ytxbot/ytxbot/adapters/console"
 	"github.com/ytxbot/ytxbot/bot"
 	"github.com/ytxbot/ytxbot/bot/memstore"
+	"github.com/ytxbot/ytxbot/storage"
 	"github.com/ytxbot/ytxbot/ytx"
 	"github.com/ytxbot/ytxbot/ytx/ytxsim"
 )
@@ -47,13 +48,14 @@ At the end of input it waits up to 5s for the cards to settle, then exits 0.`,
 		Args:    cobra.NoArgs,
 	}
 	path := cmd.Flags().String("config", "", "configuration file (default: the embedded demo)")
+	dbPath := cmd.Flags().String("db", "", "database file to keep state in (default: a temporary in-memory store)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		return runConsole(cmd.Context(), *path, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		return runConsole(cmd.Context(), *path, *dbPath, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	}
 	return cmd
 }
 
-func runConsole(ctx context.Context, path string, in io.Reader, out, errOut io.Writer) error {
+func runConsole(ctx context.Context, path, dbPath string, in io.Reader, out, errOut io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -91,7 +93,15 @@ func runConsole(ctx context.Context, path string, in io.Reader, out, errOut io.W
 	if err != nil {
 		return err
 	}
-	store := memstore.New()
+	var store bot.Store = memstore.New()
+	if dbPath != "" {
+		db, err := storage.Open(dbPath, storage.WithRetention(cfg.Storage.Retention))
+		if err != nil {
+			return fmt.Errorf("console: --db: %w", err)
+		}
+		defer db.Close()
+		store = db
+	}
 	b, err := bot.New(bc, store, client, bot.WithLogger(log))
 	if err != nil {
 		return err
@@ -165,8 +175,9 @@ func startDemoYTX(ctx context.Context) (*ytx.Client, error) {
 		ytx.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
 }
 
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
+// isTerminal reports whether a stream is a terminal (not a pipe or a file).
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	if !ok {
 		return false
 	}

@@ -40,7 +40,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newSimCmd(), newConfigCmd(), newServeCmd(), newConsoleCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newConfigCmd(), newServeCmd(), newConsoleCmd(), newPhoneCmd(), newDBCmd(), newAuditCmd())
 	return root
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ytxbot/ytxbot/bot"
-	"github.com/ytxbot/ytxbot/bot/memstore"
+	"github.com/ytxbot/ytxbot/storage"
 )
 
 // Main is the serve process: configuration in, listeners, the core and its
@@ -69,13 +69,28 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Durable storage arrives with the storage issue; until then serve
-	// keeps its state in memory.
-	m.store = memstore.New()
+	db, err := storage.Open(cfg.Storage.Path, storage.WithRetention(cfg.Storage.Retention), storage.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("serve: storage.path: %w", err)
+	}
+	defer db.Close()
+	m.store = db
 	m.bot, err = bot.New(bc, m.store, client, bot.WithLogger(log))
 	if err != nil {
 		return err
 	}
+	sock := socketPath(cfg.Storage.Path)
+	adminLn, err := listenAdmin(sock)
+	if err != nil {
+		return err
+	}
+	adminSrv := &http.Server{Handler: adminHandler(db, m.bot), ReadHeaderTimeout: 10 * time.Second}
+	go adminSrv.Serve(adminLn)
+	defer func() {
+		adminSrv.Close()
+		os.Remove(sock)
+	}()
+	log.Info("admin socket", "path", sock)
 
 	public := http.NewServeMux()
 	public.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -118,9 +133,10 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
-	polled := make(chan struct{})
-	go func() { defer close(polled); m.bot.Poll(pollCtx, cfg.Tracker.PollInterval) }()
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() { m.bot.Poll(bgCtx, cfg.Tracker.PollInterval) })
+	background.Go(func() { db.RunSweeper(bgCtx, time.Hour) })
 
 	m.ready.Store(true)
 	close(m.listening)
@@ -138,8 +154,8 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Warn("public listener shutdown", "err", serr)
 	}
 	m.bot.Wait()
-	stopPoll()
-	<-polled
+	stopBackground()
+	background.Wait()
 	if a := servers["admin"]; a != nil {
 		_ = a.Shutdown(shutdownCtx)
 	}

@@ -31,7 +31,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // simServer serves a simulator with the `ytxbot sim` default account.
-func simServer(t *testing.T) *httptest.Server {
+func simServer(t *testing.T) (*httptest.Server, *ytxsim.Sim) {
 	t.Helper()
 	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp})
 	if err != nil {
@@ -39,15 +39,16 @@ func simServer(t *testing.T) *httptest.Server {
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, sim
 }
 
 // TestServeMain runs the real serve process (Main) against the simulator:
 // health, readiness and metrics answer, and cancel stops it cleanly.
 func TestServeMain(t *testing.T) {
-	srv := simServer(t)
+	srv, _ := simServer(t)
 	cfg := DefaultConfig()
-	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
+	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
 	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = srv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
 	var logs strings.Builder
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}
@@ -108,7 +109,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // TestServeSIGTERM runs `ytxbot serve` as a subprocess and stops it with
 // SIGTERM: it must drain and exit 0.
 func TestServeSIGTERM(t *testing.T) {
-	srv := simServer(t)
+	srv, _ := simServer(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ytxbot.yaml")
 	yaml := fmt.Sprintf(`http: {addr: "127.0.0.1:0", admin_addr: "127.0.0.2:0"}
