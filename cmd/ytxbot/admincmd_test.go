@@ -171,4 +171,3 @@ func BenchmarkImportCSV10k(b *testing.B) {
 		b.StartTimer()
 	}
 }
-
