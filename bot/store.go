@@ -125,6 +125,12 @@ type AuditEntry struct {
 	RequestID string // YTX requestId or meeting id
 }
 
+// UnmatchedPush is a YTX push the tracker could not tie to a meeting or call.
+type UnmatchedPush struct {
+	At   time.Time
+	Body []byte
+}
+
 // MeetingFilter selects meetings; zero fields match all.
 type MeetingFilter struct {
 	Platform   Platform
@@ -165,6 +171,8 @@ type Store interface {
 	Meetings(ctx context.Context, f MeetingFilter) ([]*Meeting, error)
 	PutCall(ctx context.Context, c *Call) error
 	Call(ctx context.Context, id int64) (*Call, error)
+	// CallByRequestID finds a call by the requestId YTX gave it.
+	CallByRequestID(ctx context.Context, requestID string) (*Call, error)
 	Calls(ctx context.Context, f CallFilter) ([]*Call, error)
 
 	// MarkSeen records key and reports whether it is new (dedupe).
@@ -174,6 +182,11 @@ type Store interface {
 	Intents(ctx context.Context, outcome string) ([]*Intent, error)
 	AddAudit(ctx context.Context, e AuditEntry) error
 	Audit(ctx context.Context, since time.Time) ([]AuditEntry, error)
+
+	// AddPush keeps a YTX push that matched nothing, for diagnosis and late
+	// matching; Pushes lists those received at or after since, oldest first.
+	AddPush(ctx context.Context, p UnmatchedPush) error
+	Pushes(ctx context.Context, since time.Time) ([]UnmatchedPush, error)
 
 	// Counters: AddHits records one hit per key at time at; Hits counts a
 	// key's hits at or after since. They survive restarts.

@@ -31,6 +31,7 @@ var migrations = []migration{
 	// meetings without the YTX id index, and Telegram usernames keyed by
 	// the bare lower-cased name.
 	{"phone and YTX id indexes; platform-qualified usernames", migrate0to1},
+	{"call requestId index; unmatched pushes", migrate1to2},
 }
 
 // schemaVersion is the layout this build reads and writes.
@@ -179,4 +180,29 @@ func migrate0to1(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrate1to2 indexes existing calls by their YTX requestId.
+func migrate1to2(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bRequests)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucketIfNotExists(bPushes); err != nil {
+		return err
+	}
+	calls := tx.Bucket(bCalls)
+	if calls == nil {
+		return nil
+	}
+	return calls.ForEach(func(k, v []byte) error {
+		var c struct{ RequestID string }
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("call %d: %w", btoi(k), err)
+		}
+		if c.RequestID == "" {
+			return nil
+		}
+		return idx.Put([]byte(c.RequestID), k)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +75,8 @@ func TestMigrateFromV0(t *testing.T) {
 	var logs logBuffer
 	db := MustOpen(t, path, WithLogger(newLogger(&logs)))
 	ctx := t.Context()
-	if v := fileVersion(t, db.bolt); v != 1 {
-		t.Errorf("version after Open = %d, want 1", v)
+	if v := fileVersion(t, db.bolt); v != schemaVersion() {
+		t.Errorf("version after Open = %d, want %d", v, schemaVersion())
 	}
 	if !strings.Contains(logs.String(), "migrated schema") {
 		t.Errorf("no migration logged: %q", logs.String())
@@ -112,7 +113,7 @@ func TestMigrateFromV0(t *testing.T) {
 	if strings.Contains(logs.String(), "migrated") {
 		t.Errorf("migrated again on reopen: %q", logs.String())
 	}
-	if v := fileVersion(t, db.bolt); v != 1 {
+	if v := fileVersion(t, db.bolt); v != schemaVersion() {
 		t.Errorf("version after reopen = %d", v)
 	}
 }
@@ -157,7 +158,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Errorf("error %v does not wrap ErrSchemaTooNew", err)
 	}
-	for _, want := range []string{path, "version 2", "knows up to 1"} {
+	for _, want := range []string{path, fmt.Sprintf("version %d", schemaVersion()+1), fmt.Sprintf("knows up to %d", schemaVersion())} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q: want %q", err, want)
 		}
@@ -168,5 +169,34 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	defer bdb.Close()
 	if v := fileVersion(t, bdb); v != schemaVersion()+1 {
 		t.Errorf("version changed to %d", v)
+	}
+}
+
+// TestMigrate1to2 opens a version-1 file (no requestId index) and finds its
+// calls by requestId after the migration.
+func TestMigrate1to2(t *testing.T) {
+	path := tempPath(t)
+	db, err := Open(path)
+	must(t, err)
+	c := bottest.SampleCall(7)
+	c.RequestID = "20261125100000000000000000007"
+	must(t, db.PutCall(t.Context(), c))
+	must(t, db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bRequests); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bPushes); err != nil {
+			return err
+		}
+		return writeVersion(tx, 1)
+	}))
+	must(t, db.Close())
+	db = MustOpen(t, path)
+	got, err := db.CallByRequestID(t.Context(), c.RequestID)
+	if err != nil || got.ID != 7 {
+		t.Errorf("CallByRequestID after migration = %+v, %v", got, err)
+	}
+	if v := fileVersion(t, db.bolt); v != schemaVersion() {
+		t.Errorf("version %d", v)
 	}
 }

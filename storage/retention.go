@@ -21,11 +21,12 @@ type Purged struct {
 	Intents  int // settled intents created before the retention
 	Seen     int // dedupe keys older than 24 h
 	Hits     int // counter hits older than 24 h
+	Pushes   int // unmatched pushes older than 7 days
 }
 
 // Total is the number of records removed.
 func (p Purged) Total() int {
-	return p.Audit + p.Calls + p.Meetings + p.Intents + p.Seen + p.Hits
+	return p.Audit + p.Calls + p.Meetings + p.Intents + p.Seen + p.Hits + p.Pushes
 }
 
 // sweepChunk bounds how many keys one purge transaction looks at, so a large
@@ -51,6 +52,13 @@ func (db *DB) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	if p.Hits, err = db.sweep(ctx, bHits, func(_ *bolt.Tx, k, _ []byte) (bool, bool, error) {
 		// key "name\x00" + time (8) + sequence (8)
 		return len(k) >= 17 && binary.BigEndian.Uint64(k[len(k)-16:]) < hitsCut, false, nil
+	}); err != nil {
+		return p, err
+	}
+	pushCut := timeBits(now.Add(-pushTTL))
+	if p.Pushes, err = db.sweep(ctx, bPushes, func(_ *bolt.Tx, k, _ []byte) (bool, bool, error) {
+		old := binary.BigEndian.Uint64(k[:8]) < pushCut
+		return old, !old, nil // time-ordered
 	}); err != nil {
 		return p, err
 	}

@@ -26,6 +26,7 @@ const DefaultRetention = 4320 * time.Hour
 const (
 	seenTTL = 24 * time.Hour
 	hitsTTL = 24 * time.Hour
+	pushTTL = 7 * 24 * time.Hour // unmatched pushes (SPEC §6)
 )
 
 // ErrSchemaTooNew is returned by Open for a file written by a newer ytxbot
@@ -197,9 +198,11 @@ var (
 	bIntents   = []byte("intents")
 	bAudit     = []byte("audit")
 	bHits      = []byte("hits")
+	bRequests  = []byte("calls_by_request") // YTX requestId → call id
+	bPushes    = []byte("pushes")           // unmatched pushes by arrival time
 )
 
-var allBuckets = [][]byte{bMeta, bUsers, bPhones, bUsernames, bSeqs, bMeetings, bYTXIDs, bCalls, bSeen, bIntents, bAudit, bHits}
+var allBuckets = [][]byte{bMeta, bUsers, bPhones, bUsernames, bSeqs, bMeetings, bYTXIDs, bCalls, bSeen, bIntents, bAudit, bHits, bRequests, bPushes}
 
 // itob encodes an id as 8 big-endian bytes, so byte order is numeric order.
 func itob(v int64) []byte {
@@ -231,3 +234,7 @@ func timeBits(t time.Time) uint64 {
 func timeKey(t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 16), timeBits(t))
 }
+
+// timeFromBits inverts timeBits (to the nanosecond; the clamped ends come
+// back as the range limits).
+func timeFromBits(b uint64) time.Time { return time.Unix(0, int64(b^(1<<63))) }

@@ -352,10 +352,68 @@ func (db *DB) PutCall(ctx context.Context, c *bot.Call) error {
 		return fmt.Errorf("storage: put call: %w", err)
 	}
 	key := itob(c.ID)
-	return db.update("put call", func(tx *bolt.Tx) error { return putCallTx(tx, key, data) })
+	return db.update("put call", func(tx *bolt.Tx) error {
+		if c.RequestID != "" {
+			if err := tx.Bucket(bRequests).Put([]byte(c.RequestID), key); err != nil {
+				return err
+			}
+		}
+		return putCallTx(tx, key, data)
+	})
 }
 
 func putCallTx(tx *bolt.Tx, key, data []byte) error { return tx.Bucket(bCalls).Put(key, data) }
+
+// CallByRequestID returns the call YTX knows by requestID, or bot.ErrNotFound.
+func (db *DB) CallByRequestID(ctx context.Context, requestID string) (*bot.Call, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var c bot.Call
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bRequests).Get([]byte(requestID))
+		if id == nil || requestID == "" {
+			return bot.ErrNotFound
+		}
+		return getJSON(tx, bCalls, id, &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// AddPush keeps an unmatched push, keyed by arrival time.
+func (db *DB) AddPush(ctx context.Context, p bot.UnmatchedPush) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	body := append([]byte(nil), p.Body...)
+	return db.update("add push", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bPushes)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(binary.BigEndian.AppendUint64(timeKey(p.At), seq), body)
+	})
+}
+
+// Pushes lists the unmatched pushes received at or after since.
+func (db *DB) Pushes(ctx context.Context, since time.Time) ([]bot.UnmatchedPush, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []bot.UnmatchedPush
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bPushes).Cursor()
+		for k, v := c.Seek(timeKey(since)); k != nil; k, v = c.Next() {
+			out = append(out, bot.UnmatchedPush{At: timeFromBits(binary.BigEndian.Uint64(k[:8])), Body: append([]byte(nil), v...)})
+		}
+		return nil
+	})
+	return out, err
+}
 
 // Call returns call id or bot.ErrNotFound.
 func (db *DB) Call(ctx context.Context, id int64) (*bot.Call, error) {

@@ -1,6 +1,7 @@
 package bottest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ func StoreSuite(t *testing.T, open func(t *testing.T) bot.Store) {
 	t.Run("Audit", func(t *testing.T) { storeAudit(t, open(t)) })
 	t.Run("Hits", func(t *testing.T) { storeHits(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) { storeConcurrent(t, open(t)) })
+	t.Run("CallByRequestID", func(t *testing.T) { storeCallByRequestID(t, open(t)) })
+	t.Run("Pushes", func(t *testing.T) { storePushes(t, open(t)) })
 }
 
 // StoreBase is the suite's reference time; records built by the sample
@@ -707,5 +710,47 @@ func storeConcurrent(t *testing.T, st bot.Store) {
 	}
 	if got, _ := st.Calls(ctx, bot.CallFilter{}); len(got) != n {
 		t.Errorf("Calls after %d concurrent PutCall: %d", n, len(got))
+	}
+}
+
+func storeCallByRequestID(t *testing.T, st bot.Store) {
+	ctx := context.Background()
+	if _, err := st.CallByRequestID(ctx, "nope"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("unknown request id: %v", err)
+	}
+	c := SampleCall(3)
+	c.RequestID = ""
+	if err := st.PutCall(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CallByRequestID(ctx, ""); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("empty request id: %v", err)
+	}
+	c.RequestID = "r3" // known only once YTX answered
+	if err := st.PutCall(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.CallByRequestID(ctx, "r3")
+	if err != nil || got.ID != 3 {
+		t.Fatalf("CallByRequestID = %+v, %v", got, err)
+	}
+	got.To.Name = "changed"
+	if again, _ := st.CallByRequestID(ctx, "r3"); again.To.Name == "changed" {
+		t.Error("CallByRequestID returned the stored value, not a copy")
+	}
+}
+
+func storePushes(t *testing.T, st bot.Store) {
+	ctx := context.Background()
+	body := []byte(`{"x":1}`)
+	for i := range 3 {
+		if err := st.AddPush(ctx, bot.UnmatchedPush{At: StoreBase.Add(time.Duration(i) * time.Minute), Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body[2] = 'y' // the store kept its own copy
+	ps, err := st.Pushes(ctx, StoreBase.Add(time.Minute))
+	if err != nil || len(ps) != 2 || !ps[0].At.Equal(StoreBase.Add(time.Minute)) || string(ps[0].Body) != `{"x":1}` {
+		t.Errorf("Pushes = %+v, %v", ps, err)
 	}
 }

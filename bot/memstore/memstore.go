@@ -25,6 +25,7 @@ type Store struct {
 	seen      map[string]time.Time
 	intents   map[string]bot.Intent
 	audit     []bot.AuditEntry
+	pushes    []bot.UnmatchedPush
 	hits      map[string][]time.Time
 }
 
@@ -304,4 +305,42 @@ func (s *Store) Hits(_ context.Context, key string, since time.Time) (int, error
 	defer s.mu.Unlock()
 	hs := s.hits[key]
 	return len(hs) - sort.Search(len(hs), func(i int) bool { return !hs[i].Before(since) }), nil
+}
+
+func (s *Store) CallByRequestID(_ context.Context, requestID string) (*bot.Call, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found *bot.Call
+	for _, c := range s.calls {
+		if c.RequestID == requestID && requestID != "" && (found == nil || c.ID > found.ID) {
+			c = copyCall(c)
+			found = &c
+		}
+	}
+	if found == nil {
+		return nil, bot.ErrNotFound
+	}
+	return found, nil
+}
+
+func (s *Store) AddPush(_ context.Context, p bot.UnmatchedPush) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.Body = slices.Clone(p.Body)
+	s.pushes = append(s.pushes, p)
+	return nil
+}
+
+func (s *Store) Pushes(_ context.Context, since time.Time) ([]bot.UnmatchedPush, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []bot.UnmatchedPush
+	for _, p := range s.pushes {
+		if !p.At.Before(since) {
+			p.Body = slices.Clone(p.Body)
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
 }
