@@ -98,6 +98,8 @@ type Call struct {
 	Created    time.Time
 	Ended      time.Time
 	Duration   time.Duration
+	Recording  string // recording URL from the call record, when YTX kept one
+	Cost       string // oriamount from the call record, as YTX wrote it
 	Card       *CardRef
 	IntentID   string
 }

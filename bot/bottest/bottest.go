@@ -115,9 +115,26 @@ var Start = time.Date(2026, 11, 25, 10, 0, 0, 0, ytx.Beijing)
 // New builds an Env. cfg.Admins defaults to console:admin.
 func New(tb testing.TB, cfg bot.Config, opts ...bot.Option) *Env {
 	tb.Helper()
+	return NewWithSim(tb, cfg, nil, opts...)
+}
+
+// NewWithSim builds an Env whose simulator also gets simOpts (duplicated or
+// reordered pushes, …). The simulator's pushes go to the Bot's HandlePush,
+// delivered by Advance.
+func NewWithSim(tb testing.TB, cfg bot.Config, simOpts []ytxsim.Option, opts ...bot.Option) *Env {
+	tb.Helper()
 	const sid, token, app = "ACbottest000000000000000000000001", "TOKbottest00000000000000000000001", "appbottest"
 	e := &Env{Store: memstore.New(), Clock: ytxsim.NewFakeClock(Start), Notifier: NewNotifier()}
-	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app}, ytxsim.WithClock(e.Clock))
+	push := ytxsim.WithPushFunc(func(ctx context.Context, body []byte) error {
+		p, err := ytx.ParsePush(body)
+		if err != nil {
+			return err
+		}
+		_, err = e.Bot.HandlePush(ctx, p)
+		return err
+	})
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app},
+		append([]ytxsim.Option{ytxsim.WithClock(e.Clock), push}, simOpts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -101,6 +101,12 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		io.WriteString(w, "ready\n")
 	})
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	pushes := &pushHandler{secret: []byte(cfg.YTX.CallbackSecret.Reveal()), apply: m.bot.HandlePush, log: log, ctx: bgCtx}
+	if cfg.YTX.CallbackSecret.IsSet() {
+		public.Handle("POST /ytx/callback/{secret}", pushes)
+	}
 	admin := http.NewServeMux()
 	admin.Handle("GET /metrics", m.metrics.handler())
 	admin.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -133,7 +139,6 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { m.bot.Poll(bgCtx, cfg.Tracker.PollInterval) })
 	background.Go(func() { db.RunSweeper(bgCtx, time.Hour) })
@@ -153,6 +158,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if serr := servers["public"].Shutdown(shutdownCtx); serr != nil {
 		log.Warn("public listener shutdown", "err", serr)
 	}
+	pushes.Wait()
 	m.bot.Wait()
 	stopBackground()
 	background.Wait()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +50,7 @@ func TestServeMain(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
 	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
+	cfg.YTX.CallbackSecret = Secret("push-secret-0123456789")
 	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = srv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
 	var logs strings.Builder
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}
@@ -79,6 +81,40 @@ func TestServeMain(t *testing.T) {
 	}
 	if code, _ := get(t, public+"/metrics"); code == 200 {
 		t.Error("metrics are served on the public listener")
+	}
+	// YTX pushes: wrong secret 404, malformed 400, oversized 413, unmatched kept.
+	post := func(path, body string) int {
+		resp, err := http.Post(public+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		path, body string
+		want       int
+	}{
+		{"/ytx/callback/wrong-secret-0123456789", `{"requestid":"1","state":"answer"}`, 404},
+		{"/ytx/callback/push-secret-0123456789", `not json`, 400},
+		{"/ytx/callback/push-secret-0123456789", `[1,2]`, 400},
+		{"/ytx/callback/push-secret-0123456789", `{"x":"` + strings.Repeat("a", maxPushBytes) + `"}`, 413},
+		{"/ytx/callback/push-secret-0123456789", `{"requestid":"nope","dsc":"13800000001","state":"answer"}`, 200},
+	} {
+		if got := post(tc.path, tc.body); got != tc.want {
+			t.Errorf("POST %s %.20q: %d, want %d", tc.path, tc.body, got, tc.want)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ps, _ := m.store.Pushes(ctx, time.Time{})
+		if len(ps) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unmatched push not kept: %d", len(ps))
+		}
+		runtime.Gosched()
 	}
 	cancel()
 	select {
