@@ -72,6 +72,8 @@ type Config struct {
 	Policy   Policy
 	// Timeout bounds one YTX request made for a command.
 	Timeout time.Duration
+	// EditIntervals space card edits per channel; nil = DefaultEditIntervals.
+	EditIntervals map[Platform]time.Duration
 }
 
 // Validate reports configuration problems.
@@ -125,6 +127,7 @@ type Bot struct {
 	dirs      map[Platform]Directory
 	admins    map[string]bool
 	inflight  sync.WaitGroup
+	edits     *editor
 }
 
 // New returns a Bot. It does no I/O.
@@ -152,6 +155,10 @@ func New(cfg Config, store Store, tel Telephony, opts ...Option) (*Bot, error) {
 	for _, a := range cfg.Admins {
 		b.admins[a] = true
 	}
+	if cfg.EditIntervals == nil {
+		cfg.EditIntervals = DefaultEditIntervals
+	}
+	b.edits = newEditor(cfg.EditIntervals, b.sendEdit)
 	for _, o := range opts {
 		if err := o(b); err != nil {
 			return nil, err
@@ -180,8 +187,12 @@ func (b *Bot) directory(p Platform) Directory {
 	return b.dirs[p]
 }
 
-// Wait blocks until every Handle call in flight has returned (SIGTERM drain).
-func (b *Bot) Wait() { b.inflight.Wait() }
+// Wait blocks until every Handle call in flight has returned and every card
+// edit waiting for its channel's turn has been sent (SIGTERM drain).
+func (b *Bot) Wait() {
+	b.inflight.Wait()
+	b.edits.drain()
+}
 
 // Handle runs one request and returns what to tell the person. It never
 // panics on input and never returns internal error text to chat.

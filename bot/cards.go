@@ -136,6 +136,11 @@ func (b *Bot) editCard(ctx context.Context, ref *CardRef, card *Card) {
 	if ref == nil {
 		return
 	}
+	b.edits.edit(ctx, ref, card)
+}
+
+// sendEdit hands one edit to the platform.
+func (b *Bot) sendEdit(ctx context.Context, ref *CardRef, card *Card) {
 	n := b.notifier(ref.Platform)
 	if n == nil {
 		return
