@@ -74,6 +74,11 @@ type Config struct {
 	Timeout time.Duration
 	// EditIntervals space card edits per channel; nil = DefaultEditIntervals.
 	EditIntervals map[Platform]time.Duration
+	// MaxAge ends tracking of a meeting this long after it started
+	// (tracker.max_age); 0 = never.
+	MaxAge time.Duration
+	// PollConcurrency bounds the meetings queried at once; 0 = 8.
+	PollConcurrency int
 }
 
 // Validate reports configuration problems.
@@ -128,6 +133,7 @@ type Bot struct {
 	admins    map[string]bool
 	inflight  sync.WaitGroup
 	edits     *editor
+	polls     poller
 }
 
 // New returns a Bot. It does no I/O.

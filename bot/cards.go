@@ -161,7 +161,7 @@ func stateText(loc, state string) string {
 
 var stateKeys = map[string]msgKey{
 	ytx.MeetingBooked: msgStBooked, ytx.MeetingActive: msgStActive, ytx.MeetingEnded: msgStEnded,
-	ytx.MeetingCancelled: msgStCancelled, MeetingUnknown: msgStUnknown, MeetingFailed: msgStFailed, // the same words as the call states
+	ytx.MeetingCancelled: msgStCancelled, MeetingUnknown: msgStUnknown, MeetingExpired: msgStExpired, MeetingFailed: msgStFailed, // the same words as the call states
 	PartyInvited: msgStInvited, ytx.PartyCalling: msgStRinging, ytx.PartyRinging: msgStRinging, ytx.PartyJoined: msgStJoined,
 	ytx.PartyLeft: msgStLeft, ytx.PartyNoAnswer: msgStNoAnswer, ytx.PartyBusy: msgStBusy,
 	CallPlaced: msgStPlaced, CallUntracked: msgStUntracked, CallConnected: msgStConnected,

@@ -132,6 +132,7 @@ const (
 	msgStPlaced          msgKey = "st_placed"
 	msgStUntracked       msgKey = "st_untracked"
 	msgStConnected       msgKey = "st_connected"
+	msgStExpired         msgKey = "st_expired"
 )
 
 // catalog: [English, Simplified Chinese]. Sentences are complete and say
@@ -248,4 +249,5 @@ var catalog = map[msgKey][2]string{
 	msgStPlaced:          {"placed", "已发起"},
 	msgStUntracked:       {"placed (untracked)", "已发起（无法跟踪）"},
 	msgStConnected:       {"connected", "通话中"},
+	msgStExpired:         {"no longer tracked", "已停止跟踪"},
 }

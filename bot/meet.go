@@ -379,9 +379,9 @@ func (t *turn) meetStatus(ctx context.Context, cmd *Command) (Reply, error) {
 
 // refresh reads the meeting's state from YTX into m. A failed read marks
 // the card "state unknown" rather than guessing.
-func (t *turn) refresh(ctx context.Context, m *Meeting) {
+func (t *turn) refresh(ctx context.Context, m *Meeting) error {
 	if m.YTXID == "" || !MeetingOpen(m.State) {
-		return
+		return nil
 	}
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
@@ -390,10 +390,11 @@ func (t *turn) refresh(ctx context.Context, m *Meeting) {
 	if err != nil {
 		m.Unreadable = true
 		t.b.log.WarnContext(ctx, "query meeting", "meeting", m.ID, "err", err)
-		return
+		return err
 	}
 	m.Unreadable = false
 	ApplyMeetingInfo(m, info, t.now())
+	return nil
 }
 
 // ApplyMeetingInfo merges YTX's view of a meeting into the record: states

@@ -2,49 +2,45 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
 )
 
-// RefreshOpen reads every open meeting's state from YTX once, stores what
-// changed and edits those cards. It returns how many meetings are still
-// open and how many of those still have someone ringing.
-func (b *Bot) RefreshOpen(ctx context.Context) (open, ringing int, err error) {
-	ms, err := b.store.Meetings(ctx, MeetingFilter{ActiveOnly: true})
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, m := range ms {
-		if m.YTXID == "" || (m.State == ytx.MeetingBooked && b.now().Before(m.BookedFor)) {
-			open++
-			continue
-		}
-		before := b.stateText(m)
-		t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale}
-		t.refresh(ctx, m)
-		if err := b.store.PutMeeting(ctx, m); err != nil {
-			return open, ringing, err
-		}
-		// Edit on evidence only: the clock alone never triggers an edit.
-		if b.stateText(m) != before || !MeetingOpen(m.State) {
-			b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
-		}
-		if MeetingOpen(m.State) {
-			open++
-			for _, p := range m.Parties {
-				if partyRank(p.State) < partyRank(ytx.PartyJoined) {
-					ringing++
-					break
-				}
-			}
-		}
-	}
-	return open, ringing, nil
+// MeetingExpired marks a meeting tracked for longer than tracker.max_age:
+// the bot stops asking YTX about it and its card says so.
+const MeetingExpired = "expired"
+
+// Polling schedule: a meeting whose state did not change is asked about
+// less often (up to maxBackoff × the interval); a change resets it. A -104
+// from YTX pauses all polling for rateLimitPause.
+const (
+	maxBackoff      = 8
+	rateLimitPause  = time.Minute
+	defaultPollJobs = 8
+)
+
+// poller is the tracker's schedule, in memory: after a restart every open
+// meeting is simply due again.
+type poller struct {
+	mu     sync.Mutex
+	every  map[int64]time.Duration
+	next   map[int64]time.Time
+	paused time.Time
 }
 
-// Poll refreshes open meetings every interval until ctx is done. It is the
-// simple form of status tracking: queryMeeting on a timer.
+// RefreshOpen reads every open meeting's state from YTX now, whatever the
+// schedule. It returns how many meetings are open and how many of those
+// still have someone ringing.
+func (b *Bot) RefreshOpen(ctx context.Context) (open, ringing int, err error) {
+	return b.PollDue(ctx, 0, true)
+}
+
+// Poll tracks open meetings until ctx is done: queryMeeting on a schedule
+// that backs off while nothing changes, with bounded concurrency so a
+// thousand meetings do not flood YTX.
 func (b *Bot) Poll(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -53,14 +49,149 @@ func (b *Bot) Poll(ctx context.Context, interval time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if _, _, err := b.RefreshOpen(ctx); err != nil && ctx.Err() == nil {
+			if _, _, err := b.PollDue(ctx, interval, false); err != nil && ctx.Err() == nil {
 				b.log.WarnContext(ctx, "poll", "err", err)
 			}
 		}
 	}
 }
 
-// stateText renders what a meeting card says apart from the clock.
+// PollDue queries the meetings whose turn has come (all of them when
+// force), then schedules each one's next turn from interval. Poll calls it
+// on a ticker; tests call it on a fake clock.
+func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (open, ringing int, err error) {
+	now := b.now()
+	p := &b.polls
+	p.mu.Lock()
+	if p.every == nil {
+		p.every, p.next = map[int64]time.Duration{}, map[int64]time.Time{}
+	}
+	if !force && now.Before(p.paused) {
+		p.mu.Unlock()
+		return 0, 0, nil
+	}
+	p.mu.Unlock()
+	ms, err := b.store.Meetings(ctx, MeetingFilter{ActiveOnly: true})
+	if err != nil {
+		return 0, 0, err
+	}
+	var due []*Meeting
+	for _, m := range ms {
+		switch {
+		case b.cfg.MaxAge > 0 && now.Sub(latestTime(m.Created, m.Started, m.BookedFor)) > b.cfg.MaxAge:
+			m.State, m.Ended = MeetingExpired, now
+			if err := b.store.PutMeeting(ctx, m); err != nil {
+				return open, ringing, err
+			}
+			b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, now))
+			b.forget(m.ID)
+			continue
+		case m.YTXID == "" || (m.State == ytx.MeetingBooked && now.Before(m.BookedFor)):
+			open++
+			continue
+		}
+		p.mu.Lock()
+		next := p.next[m.ID]
+		p.mu.Unlock()
+		if force || !now.Before(next) {
+			due = append(due, m)
+		} else {
+			open++
+			ringing += stillRinging(m)
+		}
+	}
+	jobs := b.cfg.PollConcurrency
+	if jobs <= 0 {
+		jobs = defaultPollJobs
+	}
+	sem := make(chan struct{}, jobs)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for _, m := range due {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			changed, rerr := b.pollMeeting(ctx, m)
+			b.schedule(m.ID, interval, changed, ytx.IsCode(rerr, ytx.CodeRateLimited), now)
+			mu.Lock()
+			defer mu.Unlock()
+			if rerr != nil && !isYTX(rerr) && firstErr == nil {
+				firstErr = rerr
+			}
+			if MeetingOpen(m.State) {
+				open++
+				ringing += stillRinging(m)
+			} else {
+				b.forget(m.ID)
+			}
+		})
+	}
+	wg.Wait()
+	return open, ringing, firstErr
+}
+
+// pollMeeting refreshes one meeting; changed reports new evidence. A YTX
+// error is returned for the schedule but the record still stores the
+// "state unknown" mark.
+func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err error) {
+	before := b.stateText(m)
+	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale}
+	qerr := t.refresh(ctx, m)
+	if err := b.store.PutMeeting(ctx, m); err != nil {
+		return false, err
+	}
+	// Edit on evidence only: the clock alone never triggers an edit.
+	changed = b.stateText(m) != before
+	if changed || !MeetingOpen(m.State) {
+		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
+	}
+	return changed, qerr
+}
+
+// isYTX tells YTX's failures (already marked on the card) from the store's.
+func isYTX(err error) bool {
+	var ae *ytx.APIError
+	return errors.As(err, &ae) || errors.Is(err, ytx.ErrTransport) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// schedule sets a meeting's next poll: soon after a change, later and later
+// while nothing changes; a -104 pauses every poll.
+func (b *Bot) schedule(id int64, interval time.Duration, changed, limited bool, now time.Time) {
+	p := &b.polls
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if limited {
+		p.paused = now.Add(rateLimitPause)
+	}
+	every := p.every[id]
+	switch {
+	case changed || every == 0:
+		every = interval
+	case every < maxBackoff*interval:
+		every *= 2
+	}
+	p.every[id], p.next[id] = every, now.Add(every)
+}
+
+func (b *Bot) forget(id int64) {
+	b.polls.mu.Lock()
+	defer b.polls.mu.Unlock()
+	delete(b.polls.every, id)
+	delete(b.polls.next, id)
+}
+
+func stillRinging(m *Meeting) int {
+	for _, p := range m.Parties {
+		if partyRank(p.State) < partyRank(ytx.PartyJoined) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// stateText renders what a meeting card says apart from the clock, to tell
+// new evidence from a mere refresh.
 func (b *Bot) stateText(m *Meeting) string {
 	c := MeetingCard(m, b.cfg.Locale, m.Started)
 	c.Elapsed = 0

@@ -21,6 +21,7 @@ func botConfig(c *Config) (bot.Config, error) {
 		Locale:   c.Locale,
 		Location: loc,
 		Timeout:  c.YTX.Timeout,
+		MaxAge:   c.Tracker.MaxAge,
 		Policy: bot.Policy{
 			SelfService:           c.Policy.SelfService,
 			AllowRawNumbers:       c.Policy.AllowRawNumbers,

@@ -1,0 +1,76 @@
+package bot_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ytxbot/ytxbot/bot"
+	"github.com/ytxbot/ytxbot/ytx"
+)
+
+
+// TestPollBacksOff: a meeting whose state stops changing is asked about
+// less and less often (interval, 2×, 4×, up to 8×).
+func TestPollBacksOff(t *testing.T) {
+	e := demo(t, bot.Config{})
+	e.Say("alice", "/meet create x @bob")
+	const every = 5 * time.Second
+	ctx := t.Context()
+	count := func() int { return ytxRequests(e, ytx.ActionQueryMeeting) }
+	var at []int // seconds at which a query went out
+	for s := 0; s <= 200; s += 5 {
+		before := count()
+		if _, _, err := e.Bot.PollDue(ctx, every, false); err != nil {
+			t.Fatal(err)
+		}
+		if count() > before {
+			at = append(at, s)
+		}
+		e.Advance(every)
+	}
+	// Everyone has joined by 10 s; from then on the gaps double to 40 s.
+	gaps := []int{}
+	for i := 1; i < len(at); i++ {
+		gaps = append(gaps, at[i]-at[i-1])
+	}
+	last := gaps[len(gaps)-1]
+	if last != 40 || len(at) > 12 {
+		t.Errorf("queries at %v s (gaps %v): want the gaps to grow to 40 s", at, gaps)
+	}
+}
+
+// TestPollPausesOnRateLimit: -104 from YTX stops all polling for a minute.
+func TestPollPausesOnRateLimit(t *testing.T) {
+	e := demo(t, bot.Config{})
+	e.Say("alice", "/meet create x @bob")
+	e.Say("carol", "/meet create y @dave")
+	ctx := t.Context()
+	e.Sim.FailNext(ytx.ActionQueryMeeting, ytx.CodeRateLimited, 10)
+	e.Bot.PollDue(ctx, time.Second, false)
+	n := ytxRequests(e, ytx.ActionQueryMeeting)
+	for range 5 {
+		e.Advance(10 * time.Second)
+		e.Bot.PollDue(ctx, time.Second, false)
+	}
+	if got := ytxRequests(e, ytx.ActionQueryMeeting); got != n {
+		t.Errorf("%d queries during the pause", got-n)
+	}
+	e.Advance(15 * time.Second)
+	e.Bot.PollDue(ctx, time.Second, false)
+	if got := ytxRequests(e, ytx.ActionQueryMeeting); got == n {
+		t.Error("polling did not resume after the pause")
+	}
+}
+
+func TestPollMaxAge(t *testing.T) {
+	e := demo(t, bot.Config{MaxAge: time.Hour})
+	rep := e.Say("alice", "/meet create x @bob")
+	e.Advance(2 * time.Hour)
+	open, _, err := e.Bot.PollDue(t.Context(), time.Second, false)
+	if err != nil || open != 0 {
+		t.Fatalf("open %d, %v", open, err)
+	}
+	if c := e.Notifier.Card(rep.Card); c.Status != "no longer tracked" || !c.Final {
+		t.Errorf("card:\n%s", c.Text())
+	}
+}
