@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
@@ -129,6 +130,50 @@ func (t *turn) saveAndEdit(ctx context.Context, m *Meeting) error {
 		return err
 	}
 	t.b.editCard(ctx, m.Card, MeetingCard(m, t.b.cfg.Locale, t.now()))
+	return t.b.summarize(ctx, m)
+}
+
+// summarize posts the end-of-meeting summary once: how long it lasted and
+// who attended (SPEC §5). Attendance without any evidence says so.
+func (b *Bot) summarize(ctx context.Context, m *Meeting) error {
+	if m.State != ytx.MeetingEnded || m.Summarized || m.Card == nil {
+		return nil
+	}
+	m.Summarized = true
+	if err := b.store.PutMeeting(ctx, m); err != nil {
+		return err
+	}
+	loc := b.cfg.Locale
+	c := &Card{Kind: MeetingKind, Locale: loc, Title: tr(loc, msgSummaryTitle, MaskText(m.Title)),
+		Ref: "#" + strconv.FormatInt(m.ID, 10), Status: stateText(loc, m.State), Final: true, Updated: b.now()}
+	if !m.Started.IsZero() && m.Ended.After(m.Started) {
+		c.Duration = m.Ended.Sub(m.Started)
+	}
+	var attended []string
+	evidence := false
+	for _, p := range m.Parties {
+		if p.State != PartyInvited {
+			evidence = true
+		}
+		if !p.Joined.IsZero() || p.State == ytx.PartyJoined {
+			attended = append(attended, MaskText(p.Name))
+		}
+	}
+	switch {
+	case !evidence:
+		c.Note = tr(loc, msgAttendanceUnknown)
+	case len(attended) == 0:
+		c.Note = tr(loc, msgAttendedNobody)
+	default:
+		c.Note = tr(loc, msgAttended, strings.Join(attended, ", "))
+	}
+	n := b.notifier(m.Card.Platform)
+	if n == nil {
+		return nil
+	}
+	if _, err := n.PostCard(ctx, Destination{Platform: m.Card.Platform, Workspace: m.Card.Workspace, Channel: m.Card.Channel}, c); err != nil {
+		b.log.WarnContext(ctx, "post summary", "meeting", m.ID, "err", err)
+	}
 	return nil
 }
 

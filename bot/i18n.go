@@ -133,6 +133,10 @@ const (
 	msgStUntracked       msgKey = "st_untracked"
 	msgStConnected       msgKey = "st_connected"
 	msgStExpired         msgKey = "st_expired"
+	msgSummaryTitle      msgKey = "summary_title"
+	msgAttended          msgKey = "attended"
+	msgAttendedNobody    msgKey = "attended_nobody"
+	msgAttendanceUnknown msgKey = "attendance_unknown"
 )
 
 // catalog: [English, Simplified Chinese]. Sentences are complete and say
@@ -250,4 +254,8 @@ var catalog = map[msgKey][2]string{
 	msgStUntracked:       {"placed (untracked)", "已发起（无法跟踪）"},
 	msgStConnected:       {"connected", "通话中"},
 	msgStExpired:         {"no longer tracked", "已停止跟踪"},
+	msgSummaryTitle:      {"Summary: %s", "会议纪要：%s"},
+	msgAttended:          {"attended: %s", "参会：%s"},
+	msgAttendedNobody:    {"nobody joined", "无人加入"},
+	msgAttendanceUnknown: {"attendance unknown", "参会情况未知"},
 }

@@ -58,7 +58,7 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 			return true, err
 		}
 		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
-		return true, nil
+		return true, b.summarize(ctx, m)
 	}
 	return false, b.store.AddPush(ctx, UnmatchedPush{At: b.now(), Body: p.Raw})
 }

@@ -85,6 +85,15 @@ func TestMeetingFollowsPushes(t *testing.T) {
 	if card := e.Notifier.Card(rep.Card); card.Status != "ended" || !card.Final {
 		t.Errorf("after end:\n%s", card.Text())
 	}
+	posts := e.Notifier.Posts()
+	sum := posts[len(posts)-1]
+	if len(posts) != 2 || sum.Title != "Summary: x" || sum.Note != "attended: alice, bob" || sum.Duration <= 0 {
+		t.Errorf("summary (%d posts):\n%s", len(posts), sum.Text())
+	}
+	e.Advance(time.Minute) // a late or duplicate end never posts a second summary
+	if n := len(e.Notifier.Posts()); n != 2 {
+		t.Errorf("%d posts after a late end", n)
+	}
 }
 
 func TestUnmatchedPushKept(t *testing.T) {

@@ -69,6 +69,7 @@ type Meeting struct {
 	Refreshed  time.Time // last time YTX's state was read
 	Unreadable bool      // the last read failed: the card says "state unknown"
 	IntentID   string
+	Summarized bool // the end-of-meeting summary was posted
 }
 
 // Call states.

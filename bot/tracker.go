@@ -146,6 +146,9 @@ func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err er
 	if changed || !MeetingOpen(m.State) {
 		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
 	}
+	if err := b.summarize(ctx, m); err != nil {
+		return changed, err
+	}
 	return changed, qerr
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/ytxbot/ytxbot/ytx"
 )
 
-
 // TestPollBacksOff: a meeting whose state stops changing is asked about
 // less and less often (interval, 2×, 4×, up to 8×).
 func TestPollBacksOff(t *testing.T) {
