@@ -79,6 +79,9 @@ type Config struct {
 	MaxAge time.Duration
 	// PollConcurrency bounds the meetings queried at once; 0 = 8.
 	PollConcurrency int
+	// CDRQuery settles dial-back calls with the call-record query
+	// (ytx.cdr_query), for when pushes do not arrive.
+	CDRQuery bool
 }
 
 // Validate reports configuration problems.

@@ -14,7 +14,7 @@ import (
 
 func pushEnv(t *testing.T, simOpts ...ytxsim.Option) *bottest.Env {
 	t.Helper()
-	e := bottest.NewWithSim(t, bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, simOpts)
+	e := bottest.NewWithSim(t, bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, true, simOpts)
 	for name, phone := range map[string]string{"alice": "13800000001", "bob": "13900000002", "nina": "13600000009", "bert": "13600000008"} {
 		e.Map(t, name, phone)
 	}

@@ -149,7 +149,17 @@ type CallFilter struct {
 	Workspace string
 	Channel   string
 	Caller    string
+	OpenOnly  bool // placed, ringing or connected: still worth asking YTX about
 	Limit     int
+}
+
+// CallOpen reports whether a call may still change.
+func CallOpen(state string) bool {
+	switch state {
+	case CallPlaced, CallRinging, CallConnected:
+		return true
+	}
+	return false
 }
 
 // Store is everything the core keeps. Implementations: storage (bbolt) and

@@ -52,6 +52,9 @@ func (b *Bot) Poll(ctx context.Context, interval time.Duration) error {
 			if _, _, err := b.PollDue(ctx, interval, false); err != nil && ctx.Err() == nil {
 				b.log.WarnContext(ctx, "poll", "err", err)
 			}
+			if err := b.PollCalls(ctx); err != nil && ctx.Err() == nil {
+				b.log.WarnContext(ctx, "poll calls", "err", err)
+			}
 		}
 	}
 }
@@ -199,4 +202,45 @@ func (b *Bot) stateText(m *Meeting) string {
 	c := MeetingCard(m, b.cfg.Locale, m.Started)
 	c.Elapsed = 0
 	return c.Text()
+}
+
+// CallRecorder is the optional call-record query (ytx-protocol §6);
+// *ytx.Client has it.
+type CallRecorder interface {
+	CallRecord(ctx context.Context, requestID string) (*ytx.CallRecord, error)
+}
+
+// PollCalls settles open dial-back calls from YTX's call records, for
+// accounts whose pushes do not arrive (ytx.cdr_query). A call without a
+// record yet stays as it is.
+func (b *Bot) PollCalls(ctx context.Context) error {
+	rec, ok := b.tel.(CallRecorder)
+	if !ok || !b.cfg.CDRQuery {
+		return nil
+	}
+	cs, err := b.store.Calls(ctx, CallFilter{OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.RequestID == "" {
+			continue
+		}
+		r, err := rec.CallRecord(ctx, c.RequestID)
+		switch {
+		case errors.Is(err, ytx.ErrNotFound):
+			continue
+		case ytx.IsCode(err, ytx.CodeRateLimited):
+			return nil // try the rest next round
+		case err != nil:
+			b.log.WarnContext(ctx, "call record", "call", c.ID, "err", err)
+			continue
+		}
+		applyRecord(c, *r)
+		if err := b.store.PutCall(ctx, c); err != nil {
+			return err
+		}
+		b.editCard(ctx, c.Card, CallCard(c, b.cfg.Locale, b.now()))
+	}
+	return nil
 }

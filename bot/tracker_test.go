@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ytxbot/ytxbot/bot"
+	"github.com/ytxbot/ytxbot/bot/bottest"
 	"github.com/ytxbot/ytxbot/ytx"
 )
 
@@ -71,5 +72,27 @@ func TestPollMaxAge(t *testing.T) {
 	}
 	if c := e.Notifier.Card(rep.Card); c.Status != "no longer tracked" || !c.Final {
 		t.Errorf("card:\n%s", c.Text())
+	}
+}
+
+// TestPollCallsSettlesFromRecords: with ytx.cdr_query on and no pushes,
+// the call-record query settles a dial-back card.
+func TestPollCallsSettlesFromRecords(t *testing.T) {
+	e := bottest.NewWithSim(t, bot.Config{CDRQuery: true}, false, nil)
+	e.Map(t, "alice", "13800000001")
+	e.Map(t, "bob", "13900000002")
+	rep := e.Say("alice", "/call dialback @bob")
+	if err := e.Bot.PollCalls(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.Notifier.Card(rep.Card); c.Status != "placed" {
+		t.Errorf("before the end:\n%s", c.Text())
+	}
+	e.Advance(5 * time.Minute)
+	if err := e.Bot.PollCalls(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.Notifier.Card(rep.Card); c.Status != "ended" || c.Duration <= 0 {
+		t.Errorf("after the record:\n%s", c.Text())
 	}
 }

@@ -445,7 +445,8 @@ func (db *DB) Calls(ctx context.Context, f bot.CallFilter) ([]*bot.Call, error) 
 				return fmt.Errorf("storage: call %d: %w", btoi(k), err)
 			}
 			if (f.Platform != "" && c.Platform != f.Platform) || (f.Workspace != "" && c.Workspace != f.Workspace) ||
-				(f.Channel != "" && c.Channel != f.Channel) || (f.Caller != "" && c.Caller != f.Caller) {
+				(f.Channel != "" && c.Channel != f.Channel) || (f.Caller != "" && c.Caller != f.Caller) ||
+				(f.OpenOnly && !bot.CallOpen(c.State)) {
 				continue
 			}
 			out = append(out, c)

@@ -115,13 +115,13 @@ var Start = time.Date(2026, 11, 25, 10, 0, 0, 0, ytx.Beijing)
 // New builds an Env. cfg.Admins defaults to console:admin.
 func New(tb testing.TB, cfg bot.Config, opts ...bot.Option) *Env {
 	tb.Helper()
-	return NewWithSim(tb, cfg, nil, opts...)
+	return NewWithSim(tb, cfg, true, nil, opts...)
 }
 
 // NewWithSim builds an Env whose simulator also gets simOpts (duplicated or
-// reordered pushes, …). The simulator's pushes go to the Bot's HandlePush,
-// delivered by Advance.
-func NewWithSim(tb testing.TB, cfg bot.Config, simOpts []ytxsim.Option, opts ...bot.Option) *Env {
+// reordered pushes, …). With pushes, the simulator's pushes go to the Bot's
+// HandlePush, delivered by Advance; without, YTX is like the sandbox.
+func NewWithSim(tb testing.TB, cfg bot.Config, pushes bool, simOpts []ytxsim.Option, opts ...bot.Option) *Env {
 	tb.Helper()
 	const sid, token, app = "ACbottest000000000000000000000001", "TOKbottest00000000000000000000001", "appbottest"
 	e := &Env{Store: memstore.New(), Clock: ytxsim.NewFakeClock(Start), Notifier: NewNotifier()}
@@ -133,8 +133,11 @@ func NewWithSim(tb testing.TB, cfg bot.Config, simOpts []ytxsim.Option, opts ...
 		_, err = e.Bot.HandlePush(ctx, p)
 		return err
 	})
-	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app},
-		append([]ytxsim.Option{ytxsim.WithClock(e.Clock), push}, simOpts...)...)
+	simBase := []ytxsim.Option{ytxsim.WithClock(e.Clock)}
+	if pushes {
+		simBase = append(simBase, push)
+	}
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app}, append(simBase, simOpts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -206,7 +206,8 @@ func (s *Store) Calls(_ context.Context, f bot.CallFilter) ([]*bot.Call, error) 
 	var out []*bot.Call
 	for _, c := range s.calls {
 		if (f.Platform == "" || c.Platform == f.Platform) && (f.Workspace == "" || c.Workspace == f.Workspace) &&
-			(f.Channel == "" || c.Channel == f.Channel) && (f.Caller == "" || c.Caller == f.Caller) {
+			(f.Channel == "" || c.Channel == f.Channel) && (f.Caller == "" || c.Caller == f.Caller) &&
+			(!f.OpenOnly || bot.CallOpen(c.State)) {
 			c = copyCall(c)
 			out = append(out, &c)
 		}

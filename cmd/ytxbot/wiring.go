@@ -22,6 +22,7 @@ func botConfig(c *Config) (bot.Config, error) {
 		Location: loc,
 		Timeout:  c.YTX.Timeout,
 		MaxAge:   c.Tracker.MaxAge,
+		CDRQuery: c.YTX.CDRQuery,
 		Policy: bot.Policy{
 			SelfService:           c.Policy.SelfService,
 			AllowRawNumbers:       c.Policy.AllowRawNumbers,
