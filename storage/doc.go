@@ -35,14 +35,13 @@
 //
 // Every acknowledged write is committed with fsync (bbolt's default; NoSync
 // stays off), so it survives kill -9. bbolt allows one writer at a time, and
-// a commit costs two fsyncs, so the writes made for every command (MarkSeen,
-// PutIntent, AddAudit, AddHits) go through db.Batch: concurrent callers
-// share one commit. A batch starts when it is full or DefaultBatchDelay
-// after its first write (WithBatch). Batch may run a function again after
-// another one in the batch failed, so each is idempotent: it decides from
-// the transaction it runs in (MarkSeen's "new" result is reset on every
-// run). Other writes use one Update each; ImportUsers stores many users in
-// one.
+// a commit costs two fsyncs, so every write goes through a group commit
+// (commit.go): a write that finds no commit running commits at once, and
+// the writes that arrive while one runs share the next. Unlike bbolt's
+// db.Batch there is no timer, so a lone write is not delayed. A write
+// function may run again after another one in its commit failed, so each
+// decides from the transaction it runs in (MarkSeen's "new" result is reset
+// on every run). ImportUsers stores many users in one transaction.
 //
 // Open waits one second for bbolt's file lock, then reports that the
 // database is in use by another process. Backup and BackupFile copy the file

@@ -39,6 +39,7 @@ type DB struct {
 	now       func() time.Time
 	retention time.Duration
 	log       *slog.Logger
+	writes    *groupCommit
 
 	// afterPurge, when set (tests), is called by RunSweeper after each Purge.
 	afterPurge func(Purged, error)
@@ -50,12 +51,10 @@ var _ bot.Store = (*DB)(nil)
 type Option func(*options)
 
 type options struct {
-	now        func() time.Time
-	retention  time.Duration
-	log        *slog.Logger
-	timeout    time.Duration
-	batchSize  int
-	batchDelay time.Duration
+	now       func() time.Time
+	retention time.Duration
+	log       *slog.Logger
+	timeout   time.Duration
 }
 
 // WithClock sets the clock RunSweeper uses for "now"; tests pass a fake.
@@ -70,27 +69,6 @@ func WithRetention(d time.Duration) Option { return func(o *options) { o.retenti
 // discards.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// WithBatch tunes group commit of the hot writes (MarkSeen, PutIntent,
-// AddAudit, AddHits): a batch is committed when it holds maxSize writes or
-// maxDelay after its first write, whichever comes first. Values <= 0 keep
-// the defaults (1000 writes, DefaultBatchDelay). A longer delay means fewer
-// fsyncs under load but a longer wait for every hot write.
-func WithBatch(maxSize int, maxDelay time.Duration) Option {
-	return func(o *options) {
-		if maxSize > 0 {
-			o.batchSize = maxSize
-		}
-		if maxDelay > 0 {
-			o.batchDelay = maxDelay
-		}
-	}
-}
-
-// DefaultBatchDelay is how long a group commit waits for company. bbolt's own
-// default (10 ms) is long next to a commit on local disk (about 1 ms: two
-// fsyncs), and every hot write of a command would wait for it in turn.
-const DefaultBatchDelay = 2 * time.Millisecond
-
 // Open opens (creating if needed, mode 0600) the database at path, creates
 // every bucket and migrates an older layout to the current one. A file that
 // another process holds open is refused after one second with an error
@@ -98,11 +76,10 @@ const DefaultBatchDelay = 2 * time.Millisecond
 // with ErrSchemaTooNew.
 func Open(path string, opts ...Option) (*DB, error) {
 	o := options{
-		now:        time.Now,
-		retention:  DefaultRetention,
-		log:        slog.New(slog.DiscardHandler),
-		timeout:    time.Second,
-		batchDelay: DefaultBatchDelay,
+		now:       time.Now,
+		retention: DefaultRetention,
+		log:       slog.New(slog.DiscardHandler),
+		timeout:   time.Second,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -118,15 +95,11 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	if o.batchSize > 0 {
-		bdb.MaxBatchSize = o.batchSize
-	}
-	bdb.MaxBatchDelay = o.batchDelay
 	if err := migrate(bdb, o.log); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	return &DB{bolt: bdb, now: o.now, retention: o.retention, log: o.log}, nil
+	return &DB{bolt: bdb, now: o.now, retention: o.retention, log: o.log, writes: &groupCommit{db: bdb}}, nil
 }
 
 // Close closes the database file. Every write acknowledged before is on disk.

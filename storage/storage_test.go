@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -275,23 +276,26 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
-// TestBatchRerunIsIdempotent puts the hot writes in one batch with a
-// function that fails: bbolt rolls the batch back and runs the others again.
-// Results and records must be as if each had run once.
-func TestBatchRerunIsIdempotent(t *testing.T) {
+// TestGroupCommitRerunIsIdempotent: writes that queued behind a running
+// commit share the next one; when one of them fails, the others are re-run
+// alone. Results and records must be as if each had run once.
+func TestGroupCommitRerunIsIdempotent(t *testing.T) {
 	db := MustOpen(t, tempPath(t))
 	ctx := t.Context()
-	const calls = 6
-	db.bolt.MaxBatchSize = calls // the batch runs when all have joined it
-	db.bolt.MaxBatchDelay = time.Hour
 	boom := errors.New("boom")
+	// Hold the committer busy so that the writes below queue up together.
+	hold, holding := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go db.writes.do(func(*bolt.Tx) error {
+		once.Do(func() { close(holding) })
+		<-hold
+		return nil
+	})
+	<-holding
 	var wg sync.WaitGroup
 	results := make(chan bool, 2)
-	errs := make(chan error, calls)
-	run := func(f func() error) {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs <- f() }()
-	}
+	errs := make(chan error, 6)
+	run := func(f func() error) { wg.Go(func() { errs <- f() }) }
 	for range 2 {
 		run(func() error {
 			first, err := db.MarkSeen(ctx, "k", bottest.StoreBase)
@@ -301,15 +305,27 @@ func TestBatchRerunIsIdempotent(t *testing.T) {
 	}
 	run(func() error { return db.AddAudit(ctx, bot.AuditEntry{At: bottest.StoreBase, Action: "a"}) })
 	run(func() error { return db.AddHits(ctx, []string{"h", "h"}, bottest.StoreBase) })
+	run(func() error { return db.PutIntent(ctx, &bot.Intent{ID: "i", Outcome: "pending"}) })
 	run(func() error {
-		return db.PutIntent(ctx, &bot.Intent{ID: "i", Outcome: "pending"})
-	})
-	run(func() error {
-		if err := db.bolt.Batch(func(*bolt.Tx) error { return boom }); !errors.Is(err, boom) {
-			return fmt.Errorf("failing batch fn: %v, want boom", err)
+		if err := db.writes.do(func(*bolt.Tx) error { return boom }); !errors.Is(err, boom) {
+			return fmt.Errorf("failing write: %v, want boom", err)
 		}
 		return nil
 	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		db.writes.mu.Lock()
+		n := len(db.writes.queue)
+		db.writes.mu.Unlock()
+		if n == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued, want 6", n)
+		}
+		runtime.Gosched()
+	}
+	close(hold)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -318,7 +334,7 @@ func TestBatchRerunIsIdempotent(t *testing.T) {
 		}
 	}
 	if a, b := <-results, <-results; a == b {
-		t.Errorf("MarkSeen of one key twice in a re-run batch: %v and %v, want one true", a, b)
+		t.Errorf("MarkSeen of one key twice in a re-run commit: %v and %v, want one true", a, b)
 	}
 	if au, _ := db.Audit(ctx, time.Time{}); len(au) != 1 {
 		t.Errorf("audit entries: %d, want 1", len(au))

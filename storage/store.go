@@ -678,7 +678,7 @@ func (db *DB) Hits(ctx context.Context, key string, since time.Time) (int, error
 
 // update runs fn in its own write transaction (one commit, one fsync pair).
 func (db *DB) update(op string, fn func(tx *bolt.Tx) error) error {
-	if err := db.bolt.Update(fn); err != nil {
+	if err := db.writes.do(fn); err != nil {
 		return fmt.Errorf("storage: %s: %w", op, err)
 	}
 	return nil
@@ -687,7 +687,7 @@ func (db *DB) update(op string, fn func(tx *bolt.Tx) error) error {
 // batch runs fn through db.Batch: concurrent calls share a commit. fn may
 // run more than once and must be idempotent.
 func (db *DB) batch(op string, fn func(tx *bolt.Tx) error) error {
-	if err := db.bolt.Batch(fn); err != nil {
+	if err := db.writes.do(fn); err != nil {
 		return fmt.Errorf("storage: %s: %w", op, err)
 	}
 	return nil
