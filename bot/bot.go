@@ -119,8 +119,19 @@ func WithNotifier(p Platform, n Notifier) Option {
 
 // WithDirectory registers a platform's directory.
 func WithDirectory(p Platform, d Directory) Option {
-	return func(b *Bot) error { b.mu.Lock(); b.dirs[p] = d; b.mu.Unlock(); return nil }
+	return func(b *Bot) error { b.RegisterDirectory(p, d); return nil }
 }
+
+// RegisterDirectory sets a platform's directory; like RegisterNotifier it
+// serves adapters built after the Bot.
+func (b *Bot) RegisterDirectory(p Platform, d Directory) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dirs[p] = d
+}
+
+// Locale is the configured default reply language.
+func (b *Bot) Locale() string { return b.cfg.Locale }
 
 // Bot is the platform-neutral core: Handle turns a Request into a Reply.
 type Bot struct {
@@ -232,7 +243,11 @@ func (b *Bot) Handle(ctx context.Context, req *Request) (rep Reply) {
 		rep, err = t.command(ctx)
 	}
 	if err != nil {
-		return b.fail(ctx, loc, "command", err)
+		rep = b.fail(ctx, loc, "command", err)
+	}
+	// A number in a group command is deleted whatever became of the command.
+	if req.Action == nil && req.ChatType == ChatGroup && MaskText(req.Text) != req.Text {
+		rep.DeleteCommand = true
 	}
 	return rep
 }

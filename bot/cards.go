@@ -84,6 +84,7 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting) (Reply, error) {
 	rep, ref := t.post(ctx, card)
 	if ref != nil {
 		m.Card = ref
+		m.Channel = ref.Channel // a Telegram group may have moved while posting
 	}
 	if err := t.b.store.PutMeeting(ctx, m); err != nil {
 		return Reply{}, err
@@ -97,6 +98,7 @@ func (t *turn) postCallCard(ctx context.Context, c *Call) (Reply, error) {
 	rep, ref := t.post(ctx, card)
 	if ref != nil {
 		c.Card = ref
+		c.Channel = ref.Channel
 	}
 	if err := t.b.store.PutCall(ctx, c); err != nil {
 		return Reply{}, err

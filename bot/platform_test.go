@@ -40,3 +40,19 @@ func TestPlatformHooks(t *testing.T) {
 		t.Errorf("migrated meeting %+v, %v", m, err)
 	}
 }
+
+// TestDeleteCommandEvenWhenRefused: a number typed in a group is deleted
+// whatever became of the command.
+func TestDeleteCommandEvenWhenRefused(t *testing.T) {
+	e := demo(t, bot.Config{})
+	for _, text := range []string{"/phone set 135 1111 2222", "/call dialback 13900000002"} {
+		rep := e.Bot.Handle(context.Background(), &bot.Request{Platform: bot.Console, Channel: "g", ChatType: bot.ChatGroup, UserID: "zoe", Text: text})
+		if !rep.DeleteCommand {
+			t.Errorf("%s: %+v", text, rep)
+		}
+	}
+	rep := e.Bot.Handle(context.Background(), &bot.Request{Platform: bot.Console, Channel: "g", ChatType: bot.ChatGroup, UserID: "alice", Text: "/meet list"})
+	if rep.DeleteCommand {
+		t.Error("a command without a number was marked for deletion")
+	}
+}

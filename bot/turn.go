@@ -50,12 +50,7 @@ func (t *turn) command(ctx context.Context) (Reply, error) {
 		}
 		return Reply{}, err
 	}
-	rep, err := t.dispatch(ctx, cmd)
-	// MaskText finds every number form the parser accepts, grouped ones too.
-	if t.req.ChatType == ChatGroup && MaskText(t.req.Text) != t.req.Text {
-		rep.DeleteCommand = true
-	}
-	return rep, err
+	return t.dispatch(ctx, cmd)
 }
 
 func (t *turn) dispatch(ctx context.Context, cmd *Command) (Reply, error) {

@@ -1025,9 +1025,12 @@ func (c *Config) MissingAccounts() []string {
 			need("telegram.webhook_secret", c.Telegram.WebhookSecret.IsSet())
 		}
 	}
-	need("slack.enabled or telegram.enabled", c.Slack.Enabled || c.Telegram.Enabled)
+	need(noPlatformKey, c.Slack.Enabled || c.Telegram.Enabled)
 	return missing
 }
+
+// noPlatformKey is what MissingAccounts says when no chat platform is on.
+const noPlatformKey = "slack.enabled or telegram.enabled"
 
 // RequireAccounts reports, one error per key, what MissingAccounts finds:
 // `serve` calls it after LoadConfig; `console` does not.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,8 @@ type Main struct {
 	bot     *bot.Bot
 	store   bot.Store
 	ready   atomic.Bool
+
+	platforms []platform
 
 	mu        sync.Mutex
 	addrs     map[string]net.Addr // "public", "admin": where the listeners are
@@ -61,6 +64,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	log := m.Logger
 	m.metrics = newMetrics()
+	if !cfg.Slack.Enabled && !cfg.Telegram.Enabled {
+		log.Warn("no chat platform is enabled: only YTX pushes and the admin socket are served")
+	}
 	bc, err := botConfig(cfg)
 	if err != nil {
 		return err
@@ -99,10 +105,26 @@ func (m *Main) Run(ctx context.Context) error {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
+		m.mu.Lock()
+		platforms := m.platforms
+		m.mu.Unlock()
+		for _, a := range platforms {
+			if !a.Ready() {
+				http.Error(w, "not ready: "+a.name+" not connected", http.StatusServiceUnavailable)
+				return
+			}
+		}
 		io.WriteString(w, "ready\n")
 	})
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
+	adapters, err := m.adapters(log)
+	if err != nil {
+		return err
+	}
+	for _, a := range adapters {
+		a.Routes(public)
+	}
 	pushes := &pushHandler{secret: []byte(cfg.YTX.CallbackSecret.Reveal()), apply: m.bot.HandlePush, log: log, ctx: bgCtx}
 	if cfg.YTX.CallbackSecret.IsSet() {
 		public.Handle("POST /ytx/callback/{secret}", pushes)
@@ -117,7 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.HTTP.AdminAddr != "" {
 		servers["admin"] = &http.Server{Addr: cfg.HTTP.AdminAddr, Handler: admin}
 	}
-	errc := make(chan error, len(servers)+1)
+	errc := make(chan error, len(servers)+len(adapters)+1)
 	m.Listening() // make the channel before anyone waits on it
 	for name, srv := range servers {
 		srv.ReadHeaderTimeout = 10 * time.Second
@@ -141,6 +163,17 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	var background sync.WaitGroup
 	background.Go(func() { m.bot.Poll(bgCtx, cfg.Tracker.PollInterval) })
+	// Adapters stop taking requests with the listeners, then drain.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var running sync.WaitGroup
+	for _, a := range adapters {
+		running.Go(func() {
+			if err := a.Run(runCtx); err != nil {
+				errc <- fmt.Errorf("serve: %s: %w", a.name, err)
+			}
+		})
+	}
 	background.Go(func() { db.RunSweeper(bgCtx, time.Hour) })
 
 	m.ready.Store(true)
@@ -158,8 +191,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if serr := servers["public"].Shutdown(shutdownCtx); serr != nil {
 		log.Warn("public listener shutdown", "err", serr)
 	}
+	stopRun()
+	running.Wait()
 	pushes.Wait()
 	m.bot.Wait()
+	for _, a := range adapters {
+		a.wait()
+	}
 	stopBackground()
 	background.Wait()
 	if a := servers["admin"]; a != nil {
@@ -181,10 +219,16 @@ func newServeCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		// The Slack and Telegram adapters plug in with their issues; until
-		// then serve needs the YTX account only.
-		if missing := cfg.missingYTX(); len(missing) > 0 {
-			return fmt.Errorf("serve: missing %v (see ytxbot config check)", missing)
+		// Without a chat platform serve still takes YTX pushes and the admin
+		// socket; that is worth a warning, not a refusal.
+		var missing []string
+		for _, k := range cfg.MissingAccounts() {
+			if k != noPlatformKey {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("serve: missing %s (see ytxbot config check)", strings.Join(missing, ", "))
 		}
 		m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))}
 		return m.Run(cmd.Context())

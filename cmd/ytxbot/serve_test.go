@@ -51,6 +51,7 @@ func TestServeMain(t *testing.T) {
 	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
 	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
 	cfg.YTX.CallbackSecret = Secret("push-secret-0123456789")
+	cfg.Slack.Enabled, cfg.Telegram.Enabled = false, false
 	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = srv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
 	var logs strings.Builder
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}
