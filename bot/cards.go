@@ -80,6 +80,11 @@ func CallCard(cl *Call, loc string, now time.Time) *Card {
 }
 
 func (t *turn) postMeetingCard(ctx context.Context, m *Meeting) (Reply, error) {
+	// Stored before it is shown: a click on the fresh card must find the
+	// meeting as the card says it is.
+	if err := t.b.store.PutMeeting(ctx, m); err != nil {
+		return Reply{}, err
+	}
 	card := MeetingCard(m, t.b.cfg.Locale, t.now())
 	rep, ref := t.post(ctx, card)
 	if ref != nil {
@@ -94,6 +99,9 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting) (Reply, error) {
 }
 
 func (t *turn) postCallCard(ctx context.Context, c *Call) (Reply, error) {
+	if err := t.b.store.PutCall(ctx, c); err != nil {
+		return Reply{}, err
+	}
 	card := CallCard(c, t.b.cfg.Locale, t.now())
 	rep, ref := t.post(ctx, card)
 	if ref != nil {
