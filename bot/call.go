@@ -66,51 +66,66 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 			targets = append(targets, r.Phone)
 		}
 	}
-	if err := t.checkLimits(ctx, 2, targets); err != nil {
-		return Reply{}, err
-	}
-	id, err := t.b.store.NextID(ctx, "call")
+	hits, err := t.checkLimits(ctx, 2, targets)
 	if err != nil {
 		return Reply{}, err
 	}
-	in, err := t.newIntent(ctx, "dialback", 0, id)
+	// One write before ringing: counters, id, intent and record, so a lost
+	// answer can be reconciled and nothing is rung twice.
+	var c *Call
+	var in *Intent
+	err = t.b.store.Write(ctx, func(w Writer) error {
+		id, err := w.NextID("call")
+		if err != nil {
+			return err
+		}
+		if in, err = t.newIntent("dialback", 0, id); err != nil {
+			return err
+		}
+		c = &Call{ID: id, CustomParm: in.ID, IntentID: in.ID, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
+			Caller: t.identity, From: from.Participant, To: to.Participant, Max: max, State: CallUnknown, Created: t.now()}
+		c.From.State, c.To.State = PartyInvited, PartyInvited
+		if err := w.AddHits(hits, t.now()); err != nil {
+			return err
+		}
+		if err := w.PutIntent(in); err != nil {
+			return err
+		}
+		return w.PutCall(c)
+	})
 	if err != nil {
-		return Reply{}, err
-	}
-	c := &Call{ID: id, CustomParm: in.ID, IntentID: in.ID, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
-		Caller: t.identity, From: from.Participant, To: to.Participant, Max: max, State: CallUnknown, Created: t.now()}
-	c.From.State, c.To.State = PartyInvited, PartyInvited
-	if err := t.b.store.PutCall(ctx, c); err != nil {
 		return Reply{}, err
 	}
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
-	res, err := t.b.tel.DialBack(yctx, &ytx.DialBackParams{From: from.Phone, To: to.Phone, MaxDuration: max, CustomParm: in.ID})
-	t.finishIntent(ctx, in, err)
+	res, ytxErr := t.b.tel.DialBack(yctx, &ytx.DialBackParams{From: from.Phone, To: to.Phone, MaxDuration: max, CustomParm: in.ID})
 	requestID := ""
 	if res != nil {
 		requestID = res.RequestID
 	}
-	t.audit(ctx, "call.dialback", MaskPhone(from.Phone)+"→"+MaskPhone(to.Phone), err, requestID)
 	switch {
-	case err == nil:
+	case ytxErr == nil:
 		c.RequestID, c.State = requestID, CallPlaced
 		if requestID == "" {
 			c.State = CallUntracked
 		}
-	case errors.Is(err, ytx.ErrOutcomeUnknown):
+	case errors.Is(ytxErr, ytx.ErrOutcomeUnknown):
 		c.State = CallUnknown
 	default:
 		c.State, c.Ended = CallFailed, t.now()
-		if perr := t.b.store.PutCall(ctx, c); perr != nil {
-			return Reply{}, perr
-		}
-		if e := t.explain(err); e != nil {
-			return Reply{}, e
-		}
+	}
+	// One write after: the outcome, the audit entry and the record.
+	entry := t.auditEntry("call.dialback", MaskPhone(from.Phone)+"→"+MaskPhone(to.Phone), ytxErr, requestID)
+	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutCall(c) }); err != nil {
 		return Reply{}, err
 	}
-	rep, err := t.postCallCard(ctx, c)
+	if c.State == CallFailed {
+		if e := t.explain(ytxErr); e != nil {
+			return Reply{}, e
+		}
+		return Reply{}, ytxErr
+	}
+	rep, err := t.postCallCard(ctx, c, true)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -79,11 +79,14 @@ func CallCard(cl *Call, loc string, now time.Time) *Card {
 	return c
 }
 
-func (t *turn) postMeetingCard(ctx context.Context, m *Meeting) (Reply, error) {
-	// Stored before it is shown: a click on the fresh card must find the
-	// meeting as the card says it is.
-	if err := t.b.store.PutMeeting(ctx, m); err != nil {
-		return Reply{}, err
+// postMeetingCard posts a meeting's card; stored says the record is already
+// in the store as the card shows it (else it is stored first: a click on the
+// fresh card must find the meeting as the card says it is).
+func (t *turn) postMeetingCard(ctx context.Context, m *Meeting, stored bool) (Reply, error) {
+	if !stored {
+		if err := t.b.store.PutMeeting(ctx, m); err != nil {
+			return Reply{}, err
+		}
 	}
 	card := MeetingCard(m, t.b.cfg.Locale, t.now())
 	rep, ref := t.post(ctx, card)
@@ -98,9 +101,14 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting) (Reply, error) {
 	return rep, nil
 }
 
-func (t *turn) postCallCard(ctx context.Context, c *Call) (Reply, error) {
-	if err := t.b.store.PutCall(ctx, c); err != nil {
-		return Reply{}, err
+// postCallCard posts a call's card; stored says the record is already in
+// the store as the card shows it (else it is stored first, so a click on the
+// fresh card finds it).
+func (t *turn) postCallCard(ctx context.Context, c *Call, stored bool) (Reply, error) {
+	if !stored {
+		if err := t.b.store.PutCall(ctx, c); err != nil {
+			return Reply{}, err
+		}
 	}
 	card := CallCard(c, t.b.cfg.Locale, t.now())
 	rep, ref := t.post(ctx, card)

@@ -101,7 +101,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 		if dup, err := t.duplicate(ctx, parties); err != nil {
 			return Reply{}, err
 		} else if dup != nil {
-			draft, err := t.newIntent(ctx, "draft", dup.ID, 0)
+			draft, err := t.newIntent("draft", dup.ID, 0)
 			if err != nil {
 				return Reply{}, err
 			}
@@ -114,20 +114,13 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 			return Reply{}, e
 		}
 	}
-	if err := t.checkLimits(ctx, len(parties), targets); err != nil {
-		return Reply{}, err
-	}
-	id, err := t.b.store.NextID(ctx, "meeting")
+	hits, err := t.checkLimits(ctx, len(parties), targets)
 	if err != nil {
 		return Reply{}, err
 	}
 	kind := "create"
 	if !cmd.At.IsZero() {
 		kind = "book"
-	}
-	in, err := t.newIntent(ctx, kind, id, 0)
-	if err != nil {
-		return Reply{}, err
 	}
 	title := cmd.Title
 	if title == "" {
@@ -136,46 +129,67 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 	if title == "" {
 		title = tr(t.loc, msgDefaultTitle)
 	}
-	m := &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
-		Creator: t.identity, State: MeetingUnknown, BookedFor: cmd.At, Created: t.now(), CustomParm: in.ID, IntentID: in.ID}
-	for _, p := range parties {
-		m.Parties = append(m.Parties, p.Participant)
-	}
-	// Written before sending, so a lost answer can be reconciled.
-	if err := t.b.store.PutMeeting(ctx, m); err != nil {
+	// One write before ringing: counters, id, intent and record, so a lost
+	// answer can be reconciled.
+	var m *Meeting
+	var in *Intent
+	err = t.b.store.Write(ctx, func(w Writer) error {
+		id, err := w.NextID("meeting")
+		if err != nil {
+			return err
+		}
+		if in, err = t.newIntent(kind, id, 0); err != nil {
+			return err
+		}
+		m = &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
+			Creator: t.identity, State: MeetingUnknown, BookedFor: cmd.At, Created: t.now(), CustomParm: in.ID, IntentID: in.ID}
+		for _, p := range parties {
+			m.Parties = append(m.Parties, p.Participant)
+		}
+		if err := w.AddHits(hits, t.now()); err != nil {
+			return err
+		}
+		if err := w.PutIntent(in); err != nil {
+			return err
+		}
+		return w.PutMeeting(m)
+	})
+	if err != nil {
 		return Reply{}, err
 	}
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	params := m.params(me.Phone)
 	var room *ytx.Meeting
+	var ytxErr error
 	if cmd.At.IsZero() {
-		room, err = t.b.tel.CreateMeeting(yctx, params)
+		room, ytxErr = t.b.tel.CreateMeeting(yctx, params)
 	} else {
-		room, err = t.b.tel.BookMeeting(yctx, params, cmd.At)
+		room, ytxErr = t.b.tel.BookMeeting(yctx, params, cmd.At)
 	}
-	t.finishIntent(ctx, in, err)
-	t.audit(ctx, "meet."+kind, m.partyList(), err, roomID(room))
 	switch {
-	case err == nil:
+	case ytxErr == nil:
 		m.YTXID, m.Password, m.CallerID = room.ID, room.Password, room.CallerID
 		m.State, m.Started = ytx.MeetingActive, t.now()
 		if !cmd.At.IsZero() {
 			m.State, m.Started = ytx.MeetingBooked, time.Time{}
 		}
-	case errors.Is(err, ytx.ErrOutcomeUnknown):
+	case errors.Is(ytxErr, ytx.ErrOutcomeUnknown):
 		m.State = MeetingUnknown
 	default:
 		m.State = MeetingFailed
-		if perr := t.b.store.PutMeeting(ctx, m); perr != nil {
-			return Reply{}, perr
-		}
-		if e := t.explain(err); e != nil {
-			return Reply{}, e
-		}
+	}
+	entry := t.auditEntry("meet."+kind, m.partyList(), ytxErr, roomID(room))
+	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutMeeting(m) }); err != nil {
 		return Reply{}, err
 	}
-	rep, err := t.postMeetingCard(ctx, m)
+	if m.State == MeetingFailed {
+		if e := t.explain(ytxErr); e != nil {
+			return Reply{}, e
+		}
+		return Reply{}, ytxErr
+	}
+	rep, err := t.postMeetingCard(ctx, m, true)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -312,10 +326,20 @@ func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef
 	if max := t.b.cfg.Policy.MeetingMaxParties; max > 0 && len(m.Parties)+len(fresh) > max {
 		return Reply{}, t.refuse("too_many_parties", msgTooManyParties, len(m.Parties)+len(fresh), max)
 	}
-	if err := t.checkLimits(ctx, len(fresh), targets); err != nil {
+	hits, err := t.checkLimits(ctx, len(fresh), targets)
+	if err != nil {
 		return Reply{}, err
 	}
-	in, err := t.newIntent(ctx, "invite", m.ID, 0)
+	in, err := t.newIntent("invite", m.ID, 0)
+	if err != nil {
+		return Reply{}, err
+	}
+	err = t.b.store.Write(ctx, func(w Writer) error {
+		if err := w.AddHits(hits, t.now()); err != nil {
+			return err
+		}
+		return w.PutIntent(in)
+	})
 	if err != nil {
 		return Reply{}, err
 	}
@@ -328,8 +352,10 @@ func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	_, err = t.b.tel.Invite(yctx, m.YTXID, parties, in.ID)
-	t.finishIntent(ctx, in, err)
-	t.audit(ctx, "meet.invite", strings.Join(masked, ","), err, m.YTXID)
+	entry := t.auditEntry("meet.invite", strings.Join(masked, ","), err, m.YTXID)
+	if serr := t.settle(ctx, in, err, entry, func(Writer) error { return nil }); serr != nil {
+		return Reply{}, serr
+	}
 	if err != nil && !errors.Is(err, ytx.ErrOutcomeUnknown) {
 		return Reply{}, t.meetingFailed(ctx, m, err)
 	}
@@ -374,7 +400,7 @@ func (t *turn) meetStatus(ctx context.Context, cmd *Command) (Reply, error) {
 	}
 	t.refresh(ctx, m)
 	m.Card = nil // repost: the fresh card replaces the old one for updates
-	return t.postMeetingCard(ctx, m)
+	return t.postMeetingCard(ctx, m, false)
 }
 
 // refresh reads the meeting's state from YTX into m. A failed read marks

@@ -162,6 +162,18 @@ func CallOpen(state string) bool {
 	return false
 }
 
+// Writer is the write half of the store inside one transaction (see
+// Store.Write). It has no context: the transaction is already running.
+type Writer interface {
+	MarkSeen(key string, at time.Time) (bool, error)
+	NextID(seq string) (int64, error)
+	PutIntent(in *Intent) error
+	PutCall(c *Call) error
+	PutMeeting(m *Meeting) error
+	AddAudit(e AuditEntry) error
+	AddHits(keys []string, at time.Time) error
+}
+
 // Store is everything the core keeps. Implementations: storage (bbolt) and
 // bot/memstore (tests, the console demo). Methods return ErrNotFound for a
 // missing key and copies that the caller may change.
@@ -205,4 +217,9 @@ type Store interface {
 	// key's hits at or after since. They survive restarts.
 	AddHits(ctx context.Context, keys []string, at time.Time) error
 	Hits(ctx context.Context, key string, since time.Time) (int, error)
+
+	// Write runs fn as one durable unit: all its writes land or none. fn
+	// may run more than once and must start afresh each time. A command
+	// groups its writes before and after the YTX request this way.
+	Write(ctx context.Context, fn func(w Writer) error) error
 }

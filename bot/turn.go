@@ -280,37 +280,38 @@ func (t *turn) checkDND(rs []resolved) error {
 }
 
 // checkLimits applies the hourly, per-target and global limits to rings
-// about to be sent, and counts them (SPEC §11: counted at send time).
-func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) error {
+// about to be sent and returns the counter keys to record with the intent
+// (SPEC §11: counted at send time).
+func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) ([]string, error) {
 	p, now := t.b.cfg.Policy, t.now()
 	st := t.b.store
 	if p.CallsPerUserPerHour > 0 {
 		n, err := st.Hits(ctx, "user:"+t.identity, now.Add(-time.Hour))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n+rings > p.CallsPerUserPerHour {
-			return t.refuse("rate_limited", msgUserLimit, p.CallsPerUserPerHour)
+			return nil, t.refuse("rate_limited", msgUserLimit, p.CallsPerUserPerHour)
 		}
 	}
 	if p.RingsPerTargetPerHour > 0 {
 		for _, phone := range targets {
 			n, err := st.Hits(ctx, "target:"+phone, now.Add(-time.Hour))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if n+1 > p.RingsPerTargetPerHour {
-				return t.refuse("target_limited", msgTargetLimit, MaskPhone(phone), p.RingsPerTargetPerHour)
+				return nil, t.refuse("target_limited", msgTargetLimit, MaskPhone(phone), p.RingsPerTargetPerHour)
 			}
 		}
 	}
 	if p.CallsPerMinuteGlobal > 0 {
 		n, err := st.Hits(ctx, "global", now.Add(-time.Minute))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n+rings > p.CallsPerMinuteGlobal {
-			return t.refuse("global_limited", msgGlobalLimit)
+			return nil, t.refuse("global_limited", msgGlobalLimit)
 		}
 	}
 	keys := make([]string, 0, 2*rings+len(targets))
@@ -320,12 +321,13 @@ func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) err
 	for _, phone := range targets {
 		keys = append(keys, "target:"+phone)
 	}
-	return st.AddHits(ctx, keys, now)
+	return keys, nil
 }
 
-// newIntent writes an intent record before a ringing request. Its id is
-// also the CustomParm YTX echoes in pushes.
-func (t *turn) newIntent(ctx context.Context, kind string, meetingID, callID int64) (*Intent, error) {
+// newIntent builds the intent record of a ringing request; the caller
+// stores it with the request's other writes. Its id is also the CustomParm
+// YTX echoes in pushes.
+func (t *turn) newIntent(kind string, meetingID, callID int64) (*Intent, error) {
 	var rnd [4]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, err
@@ -334,26 +336,34 @@ func (t *turn) newIntent(ctx context.Context, kind string, meetingID, callID int
 	if callID != 0 {
 		prefix = "c" + strconv.FormatInt(callID, 10)
 	}
-	in := &Intent{ID: prefix + "-" + hex.EncodeToString(rnd[:]), Kind: kind, Identity: t.identity,
-		MeetingID: meetingID, CallID: callID, Created: t.now(), Outcome: "pending"}
-	return in, t.b.store.PutIntent(ctx, in)
+	return &Intent{ID: prefix + "-" + hex.EncodeToString(rnd[:]), Kind: kind, Identity: t.identity,
+		MeetingID: meetingID, CallID: callID, Created: t.now(), Outcome: "pending"}, nil
 }
 
-func (t *turn) finishIntent(ctx context.Context, in *Intent, err error) {
+// settle stores, in one write, what a ringing request's answer decided: the
+// intent's outcome, the audit entry and the record (put).
+func (t *turn) settle(ctx context.Context, in *Intent, ytxErr error, e AuditEntry, put func(Writer) error) error {
 	switch {
-	case err == nil:
+	case ytxErr == nil:
 		in.Outcome = "done"
-	case errors.Is(err, ytx.ErrOutcomeUnknown):
+	case errors.Is(ytxErr, ytx.ErrOutcomeUnknown):
 		in.Outcome = "unknown"
 	default:
 		in.Outcome = "failed"
 	}
-	if perr := t.b.store.PutIntent(ctx, in); perr != nil {
-		t.b.log.ErrorContext(ctx, "intent", "err", perr)
-	}
+	return t.b.store.Write(ctx, func(w Writer) error {
+		if err := w.PutIntent(in); err != nil {
+			return err
+		}
+		if err := w.AddAudit(e); err != nil {
+			return err
+		}
+		return put(w)
+	})
 }
 
-func (t *turn) audit(ctx context.Context, action, target string, err error, requestID string) {
+// auditEntry describes an action and how YTX answered it.
+func (t *turn) auditEntry(action, target string, err error, requestID string) AuditEntry {
 	result := "ok"
 	switch {
 	case errors.Is(err, ytx.ErrOutcomeUnknown):
@@ -366,8 +376,12 @@ func (t *turn) audit(ctx context.Context, action, target string, err error, requ
 			result = "error"
 		}
 	}
-	e := AuditEntry{At: t.now(), Actor: t.identity, Action: action, Target: target, Result: result, RequestID: requestID}
-	if aerr := t.b.store.AddAudit(ctx, e); aerr != nil {
+	return AuditEntry{At: t.now(), Actor: t.identity, Action: action, Target: target, Result: result, RequestID: requestID}
+}
+
+// audit records an action that writes nothing else.
+func (t *turn) audit(ctx context.Context, action, target string, err error, requestID string) {
+	if aerr := t.b.store.AddAudit(ctx, t.auditEntry(action, target, err, requestID)); aerr != nil {
 		t.b.log.ErrorContext(ctx, "audit", "err", aerr)
 	}
 }

@@ -224,17 +224,10 @@ func (db *DB) Username(ctx context.Context, p bot.Platform, username string) (st
 // NextID returns the next number of the sequence: 1, 2, … without gaps. It
 // is the NextSequence of a nested bucket per sequence under "seqs".
 func (db *DB) NextID(ctx context.Context, seq string) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
 	var id int64
-	err := db.update("next id", func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bSeqs).CreateBucketIfNotExists([]byte(seq))
-		if err != nil {
-			return err
-		}
-		n, err := b.NextSequence()
-		id = int64(n)
+	err := db.Write(ctx, func(w bot.Writer) error {
+		var err error
+		id, err = w.NextID(seq)
 		return err
 	})
 	return id, err
@@ -243,34 +236,7 @@ func (db *DB) NextID(ctx context.Context, seq string) (int64, error) {
 // PutMeeting stores m under its ID, replacing the record, and keeps the YTX
 // id index in step.
 func (db *DB) PutMeeting(ctx context.Context, m *bot.Meeting) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("storage: put meeting: %w", err)
-	}
-	key := itob(m.ID)
-	return db.update("put meeting", func(tx *bolt.Tx) error {
-		ms, idx := tx.Bucket(bMeetings), tx.Bucket(bYTXIDs)
-		if old := ms.Get(key); old != nil {
-			var o struct{ YTXID string }
-			if err := json.Unmarshal(old, &o); err != nil {
-				return err
-			}
-			if o.YTXID != "" && o.YTXID != m.YTXID && bytes.Equal(idx.Get([]byte(o.YTXID)), key) {
-				if err := idx.Delete([]byte(o.YTXID)); err != nil {
-					return err
-				}
-			}
-		}
-		if m.YTXID != "" {
-			if err := idx.Put([]byte(m.YTXID), key); err != nil {
-				return err
-			}
-		}
-		return ms.Put(key, data)
-	})
+	return db.Write(ctx, func(w bot.Writer) error { return w.PutMeeting(m) })
 }
 
 // Meeting returns meeting id or bot.ErrNotFound.
@@ -344,22 +310,7 @@ func (db *DB) Meetings(ctx context.Context, f bot.MeetingFilter) ([]*bot.Meeting
 
 // PutCall stores c under its ID, replacing the record.
 func (db *DB) PutCall(ctx context.Context, c *bot.Call) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("storage: put call: %w", err)
-	}
-	key := itob(c.ID)
-	return db.update("put call", func(tx *bolt.Tx) error {
-		if c.RequestID != "" {
-			if err := tx.Bucket(bRequests).Put([]byte(c.RequestID), key); err != nil {
-				return err
-			}
-		}
-		return putCallTx(tx, key, data)
-	})
+	return db.Write(ctx, func(w bot.Writer) error { return w.PutCall(c) })
 }
 
 func putCallTx(tx *bolt.Tx, key, data []byte) error { return tx.Bucket(bCalls).Put(key, data) }
@@ -466,22 +417,14 @@ func (db *DB) Calls(ctx context.Context, f bot.CallFilter) ([]*bot.Call, error) 
 // It goes through db.Batch: concurrent dedupe writes share one commit.
 // The first writer of a key wins; its time is kept.
 func (db *DB) MarkSeen(ctx context.Context, key string, at time.Time) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	k, v := []byte(key), timeKey(at)
 	var first bool
-	err := db.batch("mark seen", func(tx *bolt.Tx) error {
-		// Batch may run this more than once (the whole batch is retried
-		// after a failure): decide afresh from this transaction each time.
+	err := db.Write(ctx, func(w bot.Writer) error {
+		// A write may run again after its commit failed: decide afresh.
 		var err error
-		first, err = markSeenTx(tx, k, v)
+		first, err = w.MarkSeen(key, at)
 		return err
 	})
-	if err != nil {
-		return false, err
-	}
-	return first, nil
+	return first, err
 }
 
 // markSeenTx stores key k with time v unless it is there; it reports whether
@@ -500,15 +443,7 @@ func markSeenTx(tx *bolt.Tx, k, v []byte) (bool, error) {
 // PutIntent stores in under its ID, replacing the record. It goes through
 // db.Batch.
 func (db *DB) PutIntent(ctx context.Context, in *bot.Intent) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("storage: put intent: %w", err)
-	}
-	key := []byte(in.ID)
-	return db.batch("put intent", func(tx *bolt.Tx) error { return putIntentTx(tx, key, data) })
+	return db.Write(ctx, func(w bot.Writer) error { return w.PutIntent(in) })
 }
 
 func putIntentTx(tx *bolt.Tx, key, data []byte) error { return tx.Bucket(bIntents).Put(key, data) }
@@ -575,15 +510,7 @@ func seqKey(b *bolt.Bucket, prefix []byte) ([]byte, error) {
 // AddAudit appends e. It goes through db.Batch. The key is the entry's time
 // (timeKey) and a sequence number, so Audit(since) is one Seek.
 func (db *DB) AddAudit(ctx context.Context, e bot.AuditEntry) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("storage: add audit: %w", err)
-	}
-	tk := timeKey(e.At)
-	return db.batch("add audit", func(tx *bolt.Tx) error { return addAuditTx(tx, tk, data) })
+	return db.Write(ctx, func(w bot.Writer) error { return w.AddAudit(e) })
 }
 
 // addAuditTx stores an entry (data) at time key tk. The sequence suffix is
@@ -633,14 +560,10 @@ func hitPrefix(key string) []byte {
 // AddHits records one hit per key at time at. It goes through db.Batch: one
 // entry per key, keyed "key\x00" + timeKey(at) + sequence, empty value.
 func (db *DB) AddHits(ctx context.Context, keys []string, at time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	if len(keys) == 0 {
 		return nil
 	}
-	tk := timeKey(at)
-	return db.batch("add hits", func(tx *bolt.Tx) error { return addHitsTx(tx, keys, tk) })
+	return db.Write(ctx, func(w bot.Writer) error { return w.AddHits(keys, at) })
 }
 
 func addHitsTx(tx *bolt.Tx, keys []string, tk []byte) error {

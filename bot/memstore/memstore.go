@@ -345,3 +345,25 @@ func (s *Store) Pushes(_ context.Context, since time.Time) ([]bot.UnmatchedPush,
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, nil
 }
+
+// Write runs fn against the store directly. The in-memory store has no
+// transactions: fn's writes apply one by one, which the core tolerates
+// because its only early exit (a duplicate) comes before any write.
+func (s *Store) Write(ctx context.Context, fn func(w bot.Writer) error) error {
+	return fn(memWriter{s: s, ctx: ctx})
+}
+
+type memWriter struct {
+	s   *Store
+	ctx context.Context
+}
+
+func (w memWriter) MarkSeen(key string, at time.Time) (bool, error) {
+	return w.s.MarkSeen(w.ctx, key, at)
+}
+func (w memWriter) NextID(seq string) (int64, error)          { return w.s.NextID(w.ctx, seq) }
+func (w memWriter) PutIntent(in *bot.Intent) error            { return w.s.PutIntent(w.ctx, in) }
+func (w memWriter) PutCall(c *bot.Call) error                 { return w.s.PutCall(w.ctx, c) }
+func (w memWriter) PutMeeting(m *bot.Meeting) error           { return w.s.PutMeeting(w.ctx, m) }
+func (w memWriter) AddAudit(e bot.AuditEntry) error           { return w.s.AddAudit(w.ctx, e) }
+func (w memWriter) AddHits(keys []string, at time.Time) error { return w.s.AddHits(w.ctx, keys, at) }

@@ -37,7 +37,7 @@ func (m *Main) adapters(log *slog.Logger) ([]platform, error) {
 		}
 		sc.Commands.Meet, sc.Commands.Call, sc.Commands.Phone = cfg.Slack.Commands.Meet, cfg.Slack.Commands.Call, cfg.Slack.Commands.Phone
 		sa, err := slack.New(sc, m.bot, slack.WithLogger(log.With("platform", "slack")),
-			slack.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+			slack.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: pooledTransport()}))
 		if err != nil {
 			return nil, err
 		}

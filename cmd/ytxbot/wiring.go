@@ -48,7 +48,7 @@ func botConfig(c *Config) (bot.Config, error) {
 
 // newYTXClient builds the YTX client with metrics on every request.
 func newYTXClient(c *Config, m *metrics, opts ...ytx.Option) (*ytx.Client, error) {
-	base := []ytx.Option{ytx.WithHTTPClient(&http.Client{Timeout: c.YTX.Timeout})}
+	base := []ytx.Option{ytx.WithHTTPClient(&http.Client{Timeout: c.YTX.Timeout, Transport: pooledTransport()})}
 	if m != nil {
 		base = append(base, ytx.WithObserver(m.observeYTX))
 	}
@@ -64,4 +64,12 @@ func (c *Config) missingYTX() []string {
 		}
 	}
 	return out
+}
+
+// pooledTransport keeps enough idle connections to one host for concurrent
+// commands (net/http's default keeps 2, and busy commands would reconnect).
+func pooledTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return tr
 }
