@@ -114,22 +114,29 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 	default:
 		c.State, c.Ended = CallFailed, t.now()
 	}
-	// One write after: the outcome, the audit entry and the record.
+	// One write after: the outcome, the audit entry and the record with its
+	// card. The card goes out first (its buttons only re-read the call), so
+	// the reference is stored in the same write.
 	entry := t.auditEntry("call.dialback", MaskPhone(from.Phone)+"→"+MaskPhone(to.Phone), ytxErr, requestID)
+	var rep Reply
+	if c.State != CallFailed {
+		var ref *CardRef
+		rep, ref = t.post(ctx, CallCard(c, t.b.cfg.Locale, t.now()))
+		if ref != nil {
+			c.Card, c.Channel = ref, ref.Channel
+		}
+		rep.Card = c.Card
+	}
 	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutCall(c) }); err != nil {
 		return Reply{}, err
 	}
-	if c.State == CallFailed {
+	switch c.State {
+	case CallFailed:
 		if e := t.explain(ytxErr); e != nil {
 			return Reply{}, e
 		}
 		return Reply{}, ytxErr
-	}
-	rep, err := t.postCallCard(ctx, c, true)
-	if err != nil {
-		return Reply{}, err
-	}
-	if c.State == CallUnknown {
+	case CallUnknown:
 		rep.Text = tr(t.loc, msgOutcomeUnknown)
 	}
 	return rep, nil

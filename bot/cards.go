@@ -101,28 +101,6 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting, stored bool) (Re
 	return rep, nil
 }
 
-// postCallCard posts a call's card; stored says the record is already in
-// the store as the card shows it (else it is stored first, so a click on the
-// fresh card finds it).
-func (t *turn) postCallCard(ctx context.Context, c *Call, stored bool) (Reply, error) {
-	if !stored {
-		if err := t.b.store.PutCall(ctx, c); err != nil {
-			return Reply{}, err
-		}
-	}
-	card := CallCard(c, t.b.cfg.Locale, t.now())
-	rep, ref := t.post(ctx, card)
-	if ref != nil {
-		c.Card = ref
-		c.Channel = ref.Channel
-	}
-	if err := t.b.store.PutCall(ctx, c); err != nil {
-		return Reply{}, err
-	}
-	rep.Card = c.Card
-	return rep, nil
-}
-
 // post puts a card in the request's channel. When it cannot, the person
 // still learns the result privately.
 func (t *turn) post(ctx context.Context, card *Card) (Reply, *CardRef) {
