@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ytxbot/ytxbot/ytx/ytxsim"
+)
+
+// TestSlackCardFollowsPushes runs the real serve with the simulator's
+// pushes, duplicated and reordered, posted to /ytx/callback/{secret}: the
+// dial-back card in Slack goes to connected and ends with the call
+// record's duration.
+func TestSlackCardFollowsPushes(t *testing.T) {
+	var callback atomic.Value // serve's push URL, known once it listens
+	clock := ytxsim.NewFakeClock(time.Now())
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp},
+		ytxsim.WithClock(clock), ytxsim.WithPushDuplicates(true), ytxsim.WithPushReorder(true),
+		ytxsim.WithPushFunc(func(ctx context.Context, body []byte) error {
+			resp, err := http.Post(callback.Load().(string), "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("push: %s", resp.Status)
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ysrv := httptest.NewServer(sim)
+	defer ysrv.Close()
+	fake := newE2EFakeSlack(t)
+	fake.releaseAuth()
+	cfg := DefaultConfig()
+	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
+	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
+	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = ysrv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
+	cfg.YTX.CallbackSecret = Secret(e2ePushSecret)
+	cfg.Telegram.Enabled = false
+	cfg.Slack.TeamID, cfg.Slack.SigningSecret, cfg.Slack.BotToken = e2eTeam, Secret(e2eSigningSecret), Secret(e2eBotToken)
+	cfg.Slack.APIURL = fake.URL()
+	cfg.Policy.SelfService = true
+	cfg.Tracker.PollInterval = time.Hour // pushes alone
+	logs := &e2eLog{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve logs:\n%s", logs.String())
+		}
+	})
+	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	select {
+	case <-m.Listening():
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	public := "http://" + m.Addr("public").String()
+	callback.Store(public + "/ytx/callback/" + e2ePushSecret)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	defer hc.CloseIdleConnections()
+	sc := &e2eSlackClient{t: t, public: public, fake: fake, http: hc}
+	sc.command("/phone", "set 13800000001", "U0001", "alice", "t1")
+	sc.command("/phone", "set 13900000002", "U0002", "bob", "t2")
+	sc.command("/call", "dialback <@U0002|bob>", "U0001", "alice", "t3")
+	card := fake.waitFor(t, "the call card", "/chat.postMessage", func(r e2eSlackReq) bool { return strings.Contains(r.Form.Get("text"), "[c1]") })
+	tl := ytxsim.DefaultTimeline()
+	step := func(d time.Duration) {
+		clock.Advance(d)
+		sim.Tick(context.Background())
+	}
+	step(tl.Ring + tl.Answer)
+	step(tl.Ring + tl.Answer)
+	fake.waitFor(t, "connected", "/chat.update", func(r e2eSlackReq) bool {
+		return r.Form.Get("ts") == card.TS && strings.Contains(r.Form.Get("text"), "connected")
+	})
+	step(tl.Talk)
+	want := fmt.Sprintf("lasted %d:%02d", int(tl.Talk.Minutes()), int(tl.Talk.Seconds())%60)
+	fake.waitFor(t, "the final duration", "/chat.update", func(r e2eSlackReq) bool {
+		text := r.Form.Get("text")
+		return r.Form.Get("ts") == card.TS && strings.Contains(text, "ended") && strings.Contains(text, want)
+	})
+}
