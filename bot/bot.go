@@ -148,6 +148,7 @@ type Bot struct {
 	inflight  sync.WaitGroup
 	edits     *editor
 	polls     poller
+	records   recordLocks
 }
 
 // New returns a Bot. It does no I/O.

@@ -127,8 +127,23 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 		}
 		rep.Card = c.Card
 	}
-	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutCall(c) }); err != nil {
+	// Pushes may have reached the record already (a call record matches by
+	// CustomParm): merge into what is stored rather than overwrite it.
+	unlock := t.b.records.lock("c", c.ID)
+	if cur, err := t.b.store.Call(ctx, c.ID); err == nil && (cur.State != CallUnknown || cur.From.State != PartyInvited || cur.To.State != PartyInvited) {
+		cur.RequestID, cur.Card, cur.Channel = c.RequestID, c.Card, c.Channel
+		if cur.State == CallUnknown {
+			cur.State = c.State
+		}
+		c = cur
+	}
+	err = t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutCall(c) })
+	unlock()
+	if err != nil {
 		return Reply{}, err
+	}
+	if c.RequestID != "" {
+		t.b.replayPushes(ctx, c)
 	}
 	switch c.State {
 	case CallFailed:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
@@ -23,6 +24,13 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 			break
 		}
 		if err != nil {
+			return false, err
+		}
+		// Pushes about one call arrive together: apply them one at a time
+		// to the record as stored, or one would overwrite another.
+		unlock := b.records.lock("c", c.ID)
+		defer unlock()
+		if c, err = b.store.Call(ctx, c.ID); err != nil {
 			return false, err
 		}
 		before := CallCard(c, b.cfg.Locale, c.Created).Text()
@@ -49,6 +57,11 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		if err != nil {
 			return false, err
 		}
+		unlock := b.records.lock("m", m.ID)
+		defer unlock()
+		if m, err = b.store.Meeting(ctx, m.ID); err != nil {
+			return false, err
+		}
 		before := b.stateText(m)
 		applyMeetingEvent(m, p.Meeting, b.now())
 		if b.stateText(m) == before {
@@ -60,7 +73,38 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
 		return true, b.summarize(ctx, m)
 	}
-	return false, b.store.AddPush(ctx, UnmatchedPush{At: b.now(), Body: p.Raw})
+	if err := b.store.AddPush(ctx, UnmatchedPush{At: b.now(), Body: p.Raw}); err != nil {
+		return false, err
+	}
+	// A push may overtake the answer of the request it is about, and so the
+	// requestId the record is found by. Look once more now that the push is
+	// kept: either the record has it by now, or the request's settling will
+	// find the kept push (replayPushes).
+	if p.Kind == ytx.PushCallState || p.Kind == ytx.PushCDR {
+		if _, err := b.pushCall(ctx, p); err == nil {
+			return b.HandlePush(ctx, p)
+		}
+	}
+	return false, nil
+}
+
+// replayPushes applies the kept pushes about a call that arrived before its
+// requestId was stored.
+func (b *Bot) replayPushes(ctx context.Context, c *Call) {
+	ps, err := b.store.Pushes(ctx, c.Created)
+	if err != nil {
+		b.log.WarnContext(ctx, "replay pushes", "call", c.ID, "err", err)
+		return
+	}
+	for _, kept := range ps {
+		p, err := ytx.ParsePush(kept.Body)
+		if err != nil || (p.RequestID != c.RequestID && p.CustomParm != c.CustomParm) {
+			continue
+		}
+		if _, err := b.HandlePush(ctx, p); err != nil {
+			b.log.WarnContext(ctx, "replay push", "call", c.ID, "err", err)
+		}
+	}
 }
 
 // pushCall finds a push's call: by requestId, else by the CustomParm the
@@ -276,4 +320,18 @@ func applyMeetingEvent(m *Meeting, ev *ytx.MeetingEvent, now time.Time) {
 			m.Started = at
 		}
 	}
+}
+
+// recordLocks serialises the read-modify-write of one meeting or call
+// between concurrent pushes and polls: striped, so memory stays fixed.
+type recordLocks struct{ stripes [64]sync.Mutex }
+
+func (l *recordLocks) lock(kind string, id int64) (unlock func()) {
+	i := uint64(id) % uint64(len(l.stripes))
+	if kind == "m" {
+		i = (i + 32) % uint64(len(l.stripes))
+	}
+	mu := &l.stripes[i]
+	mu.Lock()
+	return mu.Unlock
 }

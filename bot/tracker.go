@@ -138,6 +138,13 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 // error is returned for the schedule but the record still stores the
 // "state unknown" mark.
 func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err error) {
+	unlock := b.records.lock("m", m.ID)
+	defer unlock()
+	fresh, err := b.store.Meeting(ctx, m.ID) // a push may have changed it meanwhile
+	if err != nil {
+		return false, err
+	}
+	*m = *fresh
 	before := b.stateText(m)
 	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale}
 	qerr := t.refresh(ctx, m)

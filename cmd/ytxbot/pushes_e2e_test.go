@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,6 +93,16 @@ func TestSlackCardFollowsPushes(t *testing.T) {
 	}
 	step(tl.Ring + tl.Answer)
 	step(tl.Ring + tl.Answer)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, r := range fake.requests("/chat.update") {
+				t.Logf("chat.update: %q", r.Form.Get("text"))
+			}
+			for _, d := range sim.Deliveries() {
+				t.Logf("push %s err=%v", d.Body, d.Err)
+			}
+		}
+	})
 	fake.waitFor(t, "connected", "/chat.update", func(r e2eSlackReq) bool {
 		return r.Form.Get("ts") == card.TS && strings.Contains(r.Form.Get("text"), "connected")
 	})
@@ -100,5 +111,82 @@ func TestSlackCardFollowsPushes(t *testing.T) {
 	fake.waitFor(t, "the final duration", "/chat.update", func(r e2eSlackReq) bool {
 		text := r.Form.Get("text")
 		return r.Form.Get("ts") == card.TS && strings.Contains(text, "ended") && strings.Contains(text, want)
+	})
+}
+
+// TestTelegramCardFollowsPushes: the same through the real serve in polling
+// mode, the card edited in the group with editMessageText.
+func TestTelegramCardFollowsPushes(t *testing.T) {
+	var callback atomic.Value
+	clock := ytxsim.NewFakeClock(time.Now())
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: simDefaultSID, AuthToken: simDefaultToken, AppID: simDefaultApp},
+		ytxsim.WithClock(clock), ytxsim.WithPushDuplicates(true), ytxsim.WithPushReorder(true),
+		ytxsim.WithPushFunc(func(ctx context.Context, body []byte) error {
+			resp, err := http.Post(callback.Load().(string), "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ysrv := httptest.NewServer(sim)
+	defer ysrv.Close()
+	api := newTgE2EAPI(t)
+	cfg := DefaultConfig()
+	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
+	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
+	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = ysrv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
+	cfg.YTX.CallbackSecret = Secret(e2ePushSecret)
+	cfg.Slack.Enabled = false
+	cfg.Telegram.Token, cfg.Telegram.ServerURL = Secret(tgE2EToken), api.srv.URL
+	cfg.Telegram.AllowedChats = []int64{tgE2EGroup}
+	cfg.Admins = []string{"telegram:1"}
+	cfg.Tracker.PollInterval = time.Hour // pushes alone
+	logs := &tgE2ELog{t: t}
+	t.Cleanup(func() { logs.mu.Lock(); logs.done = true; logs.mu.Unlock() })
+	m := &Main{Config: &cfg, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(25 * time.Second):
+		}
+	})
+	select {
+	case <-m.Listening():
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	callback.Store("http://" + m.Addr("public").String() + "/ytx/callback/" + e2ePushSecret)
+	api.until("the first getUpdates", func() bool { return api.offset > 0 })
+
+	var s tgE2EScript
+	s.update, s.msg = 100, 10
+	u1, _ := s.say(tgE2EAlice, "/phone set "+tgE2EAlicePhone)
+	u2, _ := s.say(tgE2EBob, "hi")
+	u3, bobSet := s.say(tgE2EAlice, "/phone set @bob "+tgE2EBobPhone)
+	api.push(u1, u2, u3)
+	// Commands of one batch run concurrently: map bob before ringing him.
+	api.waitFor("bob mapped", "sendMessage", func(c tgE2ECall) bool { return c.replyTo() == bobSet })
+	u4, _ := s.say(tgE2EAlice, "/call dialback @bob")
+	api.push(u4)
+	card := api.waitFor("the call card", "sendMessage", func(c tgE2ECall) bool { return c.isCard() && strings.Contains(c.Form["text"], "c1") })
+	tl := ytxsim.DefaultTimeline()
+	step := func(d time.Duration) {
+		clock.Advance(d)
+		sim.Tick(context.Background())
+	}
+	step(tl.Ring + tl.Answer)
+	step(tl.Ring + tl.Answer)
+	step(tl.Talk)
+	want := fmt.Sprintf("lasted %d:%02d", int(tl.Talk.Minutes()), int(tl.Talk.Seconds())%60)
+	api.waitFor("the final duration", "editMessageText", func(c tgE2ECall) bool {
+		return c.Form["message_id"] == strconv.Itoa(card.MsgID) && strings.Contains(c.Form["text"], "ended") && strings.Contains(c.Form["text"], want)
 	})
 }
