@@ -280,32 +280,10 @@ func (db *DB) MeetingByYTXID(ctx context.Context, ytxID string) (*bot.Meeting, e
 // Meetings returns the meetings that match f, newest (highest id) first: a
 // backward walk that stops at the limit.
 func (db *DB) Meetings(ctx context.Context, f bot.MeetingFilter) ([]*bot.Meeting, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []*bot.Meeting
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bMeetings).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			m := new(bot.Meeting)
-			if err := json.Unmarshal(v, m); err != nil {
-				return fmt.Errorf("storage: meeting %d: %w", btoi(k), err)
-			}
-			if (f.Platform != "" && m.Platform != f.Platform) || (f.Workspace != "" && m.Workspace != f.Workspace) ||
-				(f.Channel != "" && m.Channel != f.Channel) || (f.ActiveOnly && !bot.MeetingOpen(m.State)) {
-				continue
-			}
-			out = append(out, m)
-			if f.Limit > 0 && len(out) == f.Limit {
-				break
-			}
-		}
-		return nil
+	return newest(ctx, db, bMeetings, "meeting", f.Limit, func(m *bot.Meeting) bool {
+		return (f.Platform == "" || m.Platform == f.Platform) && (f.Workspace == "" || m.Workspace == f.Workspace) &&
+			(f.Channel == "" || m.Channel == f.Channel) && (!f.ActiveOnly || bot.MeetingOpen(m.State))
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // PutCall stores c under its ID, replacing the record.
@@ -384,24 +362,32 @@ func (db *DB) Call(ctx context.Context, id int64) (*bot.Call, error) {
 // Calls returns the calls that match f, newest (highest id) first: a
 // backward walk that stops at the limit.
 func (db *DB) Calls(ctx context.Context, f bot.CallFilter) ([]*bot.Call, error) {
+	return newest(ctx, db, bCalls, "call", f.Limit, func(c *bot.Call) bool {
+		return (f.Platform == "" || c.Platform == f.Platform) && (f.Workspace == "" || c.Workspace == f.Workspace) &&
+			(f.Channel == "" || c.Channel == f.Channel) && (f.Caller == "" || c.Caller == f.Caller) &&
+			(!f.OpenOnly || bot.CallOpen(c.State))
+	})
+}
+
+// newest walks a bucket of records keyed by big-endian id backwards (newest
+// first) and returns those keep accepts, at most limit (0: all).
+func newest[T any](ctx context.Context, db *DB, bucket []byte, what string, limit int, keep func(*T) bool) ([]*T, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []*bot.Call
+	var out []*T
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		cur := tx.Bucket(bCalls).Cursor()
-		for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
-			c := new(bot.Call)
-			if err := json.Unmarshal(v, c); err != nil {
-				return fmt.Errorf("storage: call %d: %w", btoi(k), err)
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			r := new(T)
+			if err := json.Unmarshal(v, r); err != nil {
+				return fmt.Errorf("storage: %s %d: %w", what, btoi(k), err)
 			}
-			if (f.Platform != "" && c.Platform != f.Platform) || (f.Workspace != "" && c.Workspace != f.Workspace) ||
-				(f.Channel != "" && c.Channel != f.Channel) || (f.Caller != "" && c.Caller != f.Caller) ||
-				(f.OpenOnly && !bot.CallOpen(c.State)) {
+			if !keep(r) {
 				continue
 			}
-			out = append(out, c)
-			if f.Limit > 0 && len(out) == f.Limit {
+			out = append(out, r)
+			if limit > 0 && len(out) == limit {
 				break
 			}
 		}
