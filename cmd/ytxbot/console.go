@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,11 @@ var demoPeople = []struct{ name, phone string }{
 	{"bob", "13900000002"},
 	{"carol", "13700000003"},
 }
+
+// demoBot is the console's bot, for the embedded simulator's pushes (they
+// start only after the first command, but arrive on the simulator's own
+// goroutine).
+var demoBot atomic.Pointer[bot.Bot]
 
 // settleWithin bounds the wait for cards to settle at the end of input.
 const settleWithin = 5 * time.Second
@@ -74,7 +80,18 @@ func runConsole(ctx context.Context, path, dbPath string, in io.Reader, out, err
 		cfg.Policy.CallsPerUserPerHour, cfg.Policy.RingsPerTargetPerHour, cfg.Policy.CallsPerMinuteGlobal = 0, 0, 0
 		cfg.Policy.DuplicateWindow = 0
 		cfg.Admins = []string{"console:me"}
-		client, err = startDemoYTX(ctx)
+		client, err = startDemoYTX(ctx, func(ctx context.Context, body []byte) error {
+			// The embedded simulator pushes status in-process, as YTX
+			// would to /ytx/callback, so call cards follow too.
+			p, err := ytx.ParsePush(body)
+			if err != nil {
+				return err
+			}
+			if b := demoBot.Load(); b != nil {
+				_, err = b.HandlePush(ctx, p)
+			}
+			return err
+		})
 		poll = 500 * time.Millisecond
 	} else {
 		if cfg, err = LoadConfig(path, os.Environ()); err != nil {
@@ -106,6 +123,7 @@ func runConsole(ctx context.Context, path, dbPath string, in io.Reader, out, err
 	if err != nil {
 		return err
 	}
+	demoBot.Store(b)
 	if demo {
 		for _, p := range demoPeople {
 			if err := store.PutUser(ctx, &bot.User{Identity: "console:" + p.name, Name: p.name, Phone: p.phone}); err != nil {
@@ -156,9 +174,10 @@ func settle(ctx context.Context, b *bot.Bot, every time.Duration) {
 
 // startDemoYTX serves the simulator at demo speed on a loopback port and
 // returns a client for it. Both live until ctx ends.
-func startDemoYTX(ctx context.Context) (*ytx.Client, error) {
+func startDemoYTX(ctx context.Context, push func(context.Context, []byte) error) (*ytx.Client, error) {
 	const sid, token, app = simDefaultSID, simDefaultToken, simDefaultApp
-	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app, Timeline: ytxsim.DemoTimeline()})
+	sim, err := ytxsim.New(ytxsim.Config{AccountSID: sid, AuthToken: token, AppID: app, Timeline: ytxsim.DemoTimeline()},
+		ytxsim.WithPushFunc(push))
 	if err != nil {
 		return nil, err
 	}

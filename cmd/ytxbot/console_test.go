@@ -110,6 +110,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	p.send(t, "/meet hangup @bob", "Hung up bob")
 	p.send(t, "/meet end", "Meeting #1 ended")
 	p.send(t, "/call dialback @alice", "[c1]")
+	p.expect(t, 0, "[c1] Call me → alice · connected") // the simulator's pushes move the call card
 	if strings.Contains(p.output(), "13800000001:") {
 		t.Error("a card shows a full number")
 	}
