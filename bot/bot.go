@@ -74,6 +74,9 @@ type Config struct {
 	Timeout time.Duration
 	// EditIntervals space card edits per channel; nil = DefaultEditIntervals.
 	EditIntervals map[Platform]time.Duration
+	// WorkspaceEditIntervals space them per workspace or bot; nil =
+	// DefaultWorkspaceEditIntervals when EditIntervals is nil too, else none.
+	WorkspaceEditIntervals map[Platform]time.Duration
 	// MaxAge ends tracking of a meeting this long after it started
 	// (tracker.max_age); 0 = never.
 	MaxAge time.Duration
@@ -178,8 +181,11 @@ func New(cfg Config, store Store, tel Telephony, opts ...Option) (*Bot, error) {
 	}
 	if cfg.EditIntervals == nil {
 		cfg.EditIntervals = DefaultEditIntervals
+		if cfg.WorkspaceEditIntervals == nil {
+			cfg.WorkspaceEditIntervals = DefaultWorkspaceEditIntervals
+		}
 	}
-	b.edits = newEditor(cfg.EditIntervals, b.sendEdit)
+	b.edits = newEditor(cfg.EditIntervals, cfg.WorkspaceEditIntervals, b.sendEdit)
 	for _, o := range opts {
 		if err := o(b); err != nil {
 			return nil, err

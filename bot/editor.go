@@ -14,17 +14,28 @@ var DefaultEditIntervals = map[Platform]time.Duration{
 	Console:  0,
 }
 
+// DefaultWorkspaceEditIntervals space card edits per Slack workspace
+// (chat.update is a Tier 3 method: about 50 a minute) and per Telegram bot
+// (about 30 messages a second overall).
+var DefaultWorkspaceEditIntervals = map[Platform]time.Duration{
+	Slack:    1200 * time.Millisecond,
+	Telegram: 35 * time.Millisecond,
+	Console:  0,
+}
+
 // editor coalesces card edits per card and spaces them per channel. An edit
 // goes out at once when its channel is quiet; edits arriving within the
 // interval wait, and only the latest version of each card is sent, so the
 // final state always lands and nothing is edited twice for nothing.
 type editor struct {
-	intervals map[Platform]time.Duration
-	send      func(ctx context.Context, ref *CardRef, c *Card)
+	intervals   map[Platform]time.Duration // per channel
+	wsIntervals map[Platform]time.Duration // per workspace (Slack) or bot (Telegram)
+	send        func(ctx context.Context, ref *CardRef, c *Card)
 
-	mu    sync.Mutex
-	chans map[string]*channelEdits
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	chans  map[string]*channelEdits
+	wsNext map[string]time.Time // when a workspace may take its next edit
+	wg     sync.WaitGroup
 }
 
 type channelEdits struct {
@@ -41,9 +52,12 @@ type pendingEdit struct {
 	card *Card
 }
 
-func newEditor(intervals map[Platform]time.Duration, send func(context.Context, *CardRef, *Card)) *editor {
-	return &editor{intervals: intervals, send: send, chans: map[string]*channelEdits{}}
+func newEditor(intervals, wsIntervals map[Platform]time.Duration, send func(context.Context, *CardRef, *Card)) *editor {
+	return &editor{intervals: intervals, wsIntervals: wsIntervals, send: send,
+		chans: map[string]*channelEdits{}, wsNext: map[string]time.Time{}}
 }
+
+func wsKey(r *CardRef) string { return string(r.Platform) + "\x00" + r.Workspace }
 
 func chanKey(r *CardRef) string {
 	return string(r.Platform) + "\x00" + r.Workspace + "\x00" + r.Channel
@@ -60,8 +74,10 @@ func (e *editor) edit(ctx context.Context, ref *CardRef, card *Card) {
 		e.chans[key] = ch
 	}
 	now := time.Now()
-	if !ch.scheduled && now.Sub(ch.last) >= interval {
+	wsWait := e.wsNext[wsKey(ref)].Sub(now)
+	if !ch.scheduled && now.Sub(ch.last) >= interval && wsWait <= 0 {
 		ch.last = now
+		e.wsNext[wsKey(ref)] = now.Add(e.wsIntervals[ref.Platform])
 		e.mu.Unlock()
 		e.send(ctx, ref, card)
 		return
@@ -75,22 +91,30 @@ func (e *editor) edit(ctx context.Context, ref *CardRef, card *Card) {
 	if !ch.scheduled {
 		ch.scheduled = true
 		e.wg.Add(1)
-		ch.timer = time.AfterFunc(interval-now.Sub(ch.last), func() { e.flush(key, interval) })
+		ch.timer = time.AfterFunc(max(interval-now.Sub(ch.last), wsWait), func() { e.flush(key, ref, interval) })
 	}
 	e.mu.Unlock()
 }
 
-// flush sends the oldest pending card of a channel and reschedules itself
-// while more are waiting.
-func (e *editor) flush(key string, interval time.Duration) {
+// flush sends the oldest pending card of a channel when its workspace has
+// room, and reschedules itself while more are waiting.
+func (e *editor) flush(key string, ref *CardRef, interval time.Duration) {
 	defer e.wg.Done()
 	e.mu.Lock()
 	ch := e.chans[key]
-	if ch == nil || len(ch.order) == 0 { // drained meanwhile
-		if ch != nil {
-			ch.scheduled = false
-		}
+	if ch == nil { // drained meanwhile
+		e.mu.Unlock()
+		return
+	}
+	if len(ch.order) == 0 {
 		ch.scheduled = false
+		e.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	if wait := e.wsNext[wsKey(ref)].Sub(now); wait > 0 { // another channel took the workspace's turn
+		e.wg.Add(1)
+		ch.timer = time.AfterFunc(wait, func() { e.flush(key, ref, interval) })
 		e.mu.Unlock()
 		return
 	}
@@ -98,10 +122,12 @@ func (e *editor) flush(key string, interval time.Duration) {
 	ch.order = ch.order[1:]
 	p := ch.pending[id]
 	delete(ch.pending, id)
-	ch.last = time.Now()
+	ch.last = now
+	wsInterval := e.wsIntervals[ref.Platform]
+	e.wsNext[wsKey(ref)] = now.Add(wsInterval)
 	if len(ch.order) > 0 {
 		e.wg.Add(1)
-		ch.timer = time.AfterFunc(interval, func() { e.flush(key, interval) })
+		ch.timer = time.AfterFunc(max(interval, wsInterval), func() { e.flush(key, ref, interval) })
 	} else {
 		ch.scheduled = false
 		delete(e.chans, key) // nothing left: forget the channel

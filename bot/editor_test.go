@@ -14,7 +14,7 @@ func TestEditorCoalesces(t *testing.T) {
 	var mu sync.Mutex
 	var sent []string
 	got := make(chan struct{}, 10)
-	e := newEditor(map[Platform]time.Duration{Slack: 30 * time.Millisecond}, func(_ context.Context, ref *CardRef, c *Card) {
+	e := newEditor(map[Platform]time.Duration{Slack: 30 * time.Millisecond}, nil, func(_ context.Context, ref *CardRef, c *Card) {
 		mu.Lock()
 		sent = append(sent, ref.MessageID+"="+c.Status)
 		mu.Unlock()
@@ -52,7 +52,7 @@ func TestEditorCoalesces(t *testing.T) {
 
 func TestEditorDrainSendsWaiting(t *testing.T) {
 	var sent []string
-	e := newEditor(map[Platform]time.Duration{Telegram: time.Hour}, func(_ context.Context, ref *CardRef, c *Card) {
+	e := newEditor(map[Platform]time.Duration{Telegram: time.Hour}, nil, func(_ context.Context, ref *CardRef, c *Card) {
 		sent = append(sent, c.Status)
 	})
 	ref := &CardRef{Platform: Telegram, Channel: "-1", MessageID: "7"}
@@ -68,5 +68,39 @@ func TestEditorDrainSendsWaiting(t *testing.T) {
 	}
 	if len(sent) != 2 || sent[1] != "ended" {
 		t.Errorf("sent %v, want the first and the final state", sent)
+	}
+}
+
+// TestEditorSpacesWorkspace: two channels of one workspace share the
+// workspace's pace; another workspace is not held up.
+func TestEditorSpacesWorkspace(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	var ids []string
+	got := make(chan struct{}, 10)
+	e := newEditor(map[Platform]time.Duration{}, map[Platform]time.Duration{Slack: 50 * time.Millisecond}, func(_ context.Context, ref *CardRef, c *Card) {
+		mu.Lock()
+		at, ids = append(at, time.Now()), append(ids, ref.Workspace+"/"+ref.Channel)
+		mu.Unlock()
+		got <- struct{}{}
+	})
+	ctx := context.Background()
+	e.edit(ctx, &CardRef{Platform: Slack, Workspace: "T1", Channel: "C1", MessageID: "1"}, &Card{})
+	e.edit(ctx, &CardRef{Platform: Slack, Workspace: "T1", Channel: "C2", MessageID: "2"}, &Card{})
+	e.edit(ctx, &CardRef{Platform: Slack, Workspace: "T2", Channel: "C3", MessageID: "3"}, &Card{})
+	for range 3 {
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("edits did not arrive: %v", ids)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if ids[0] != "T1/C1" || ids[1] != "T2/C3" || ids[2] != "T1/C2" {
+		t.Fatalf("order %v: want T2 not held up by T1", ids)
+	}
+	if gap := at[2].Sub(at[0]); gap < 45*time.Millisecond {
+		t.Errorf("two channels of one workspace edited %v apart, want the workspace's 50ms", gap)
 	}
 }
