@@ -324,12 +324,12 @@ func applyMeetingEvent(m *Meeting, ev *ytx.MeetingEvent, now time.Time) {
 
 // recordLocks serialises the read-modify-write of one meeting or call
 // between concurrent pushes and polls: striped, so memory stays fixed.
-type recordLocks struct{ stripes [64]sync.Mutex }
+type recordLocks struct{ stripes [1024]sync.Mutex }
 
 func (l *recordLocks) lock(kind string, id int64) (unlock func()) {
 	i := uint64(id) % uint64(len(l.stripes))
 	if kind == "m" {
-		i = (i + 32) % uint64(len(l.stripes))
+		i = (i + 512) % uint64(len(l.stripes))
 	}
 	mu := &l.stripes[i]
 	mu.Lock()
