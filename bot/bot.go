@@ -85,6 +85,11 @@ type Config struct {
 	// CDRQuery settles dial-back calls with the call-record query
 	// (ytx.cdr_query), for when pushes do not arrive.
 	CDRQuery bool
+	// Alerts are where YTX account problems and limit hits are reported
+	// (alerts.slack_channel, alerts.telegram_chat); AlertWindow spaces
+	// reports of one incident (0 = DefaultAlertWindow).
+	Alerts      []Destination
+	AlertWindow time.Duration
 }
 
 // Validate reports configuration problems.

@@ -134,6 +134,9 @@ const (
 	msgStConnected       msgKey = "st_connected"
 	msgStExpired         msgKey = "st_expired"
 	msgSummaryTitle      msgKey = "summary_title"
+	msgAlertTitle        msgKey = "alert_title"
+	msgAlertYTX          msgKey = "alert_ytx"
+	msgAlertLimit        msgKey = "alert_limit"
 	msgAttended          msgKey = "attended"
 	msgAttendedNobody    msgKey = "attended_nobody"
 	msgAttendanceUnknown msgKey = "attendance_unknown"
@@ -255,6 +258,9 @@ var catalog = map[msgKey][2]string{
 	msgStConnected:       {"connected", "通话中"},
 	msgStExpired:         {"no longer tracked", "已停止跟踪"},
 	msgSummaryTitle:      {"Summary: %s", "会议纪要：%s"},
+	msgAlertTitle:        {"ytxbot alert", "ytxbot 告警"},
+	msgAlertYTX:          {"YTX refused a request with code %s (%s): %s", "YTX 以错误码 %s 拒绝了请求（%s）：%s"},
+	msgAlertLimit:        {"%s hit a limit: %s", "%s 触发了限制：%s"},
 	msgAttended:          {"attended: %s", "参会：%s"},
 	msgAttendedNobody:    {"nobody joined", "无人加入"},
 	msgAttendanceUnknown: {"attendance unknown", "参会情况未知"},

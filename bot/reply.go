@@ -47,6 +47,7 @@ type CardKind int
 const (
 	MeetingKind CardKind = iota
 	CallKind
+	AlertKind // an incident for the admins' alert channel
 )
 
 // Card is the live status message of one meeting or call, platform-neutral.

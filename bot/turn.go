@@ -291,7 +291,7 @@ func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) ([]
 			return nil, err
 		}
 		if n+rings > p.CallsPerUserPerHour {
-			return nil, t.refuse("rate_limited", msgUserLimit, p.CallsPerUserPerHour)
+			return nil, t.limited(ctx, t.refuse("rate_limited", msgUserLimit, p.CallsPerUserPerHour))
 		}
 	}
 	if p.RingsPerTargetPerHour > 0 {
@@ -301,7 +301,7 @@ func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) ([]
 				return nil, err
 			}
 			if n+1 > p.RingsPerTargetPerHour {
-				return nil, t.refuse("target_limited", msgTargetLimit, MaskPhone(phone), p.RingsPerTargetPerHour)
+				return nil, t.limited(ctx, t.refuse("target_limited", msgTargetLimit, MaskPhone(phone), p.RingsPerTargetPerHour))
 			}
 		}
 	}
@@ -311,7 +311,7 @@ func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) ([]
 			return nil, err
 		}
 		if n+rings > p.CallsPerMinuteGlobal {
-			return nil, t.refuse("global_limited", msgGlobalLimit)
+			return nil, t.limited(ctx, t.refuse("global_limited", msgGlobalLimit))
 		}
 	}
 	keys := make([]string, 0, 2*rings+len(targets))
@@ -403,8 +403,10 @@ func (t *turn) explain(err error) *Error {
 		case ytx.CodeRateLimited:
 			return t.refuse("ytx_rate_limited", msgYTXRateLimited)
 		case ytx.CodeBadAuthorization, ytx.CodeBadAuthToken, ytx.CodeNoSuchAccount, ytx.CodeAccountDisabled, ytx.CodeAppCheckFailed:
+			t.alertYTX(ae)
 			return t.refuse("ytx_account", msgYTXAccount, ae.Code)
 		case ytx.CodeLowBalance:
+			t.alertYTX(ae)
 			return t.refuse("ytx_balance", msgYTXBalance)
 		case ytx.CodeInvalidNumber, ytx.CodeInvalidPhone:
 			return t.refuse("ytx_number", msgYTXNumber)
@@ -418,4 +420,21 @@ func (t *turn) explain(err error) *Error {
 		return t.refuse("ytx_unreachable", msgYTXUnreachable)
 	}
 	return nil
+}
+
+// alertYTX reports an account-level YTX refusal to the admins: they, not
+// the person who asked, can fix it.
+func (t *turn) alertYTX(ae *ytx.APIError) {
+	en, zh, advice := ae.Explain()
+	what := en
+	if t.b.cfg.Locale == "zh-CN" {
+		what = zh
+	}
+	t.b.alert(context.Background(), "ytx:"+ae.Code, tr(t.b.cfg.Locale, msgAlertYTX, ae.Code, what, advice))
+}
+
+// limited reports a limit refusal to the admins and returns it.
+func (t *turn) limited(ctx context.Context, e *Error) *Error {
+	t.b.alert(ctx, e.Code+":"+t.identity, tr(t.b.cfg.Locale, msgAlertLimit, t.identity, e.Message))
+	return e
 }

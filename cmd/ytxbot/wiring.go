@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/ytxbot/ytxbot/bot"
@@ -35,6 +36,12 @@ func botConfig(c *Config) (bot.Config, error) {
 			MeetingMaxParties:     c.Policy.MeetingMaxParties,
 			DuplicateWindow:       c.Policy.DuplicateWindow,
 		},
+	}
+	if c.Alerts.SlackChannel != "" {
+		bc.Alerts = append(bc.Alerts, bot.Destination{Platform: bot.Slack, Workspace: c.Slack.TeamID, Channel: c.Alerts.SlackChannel})
+	}
+	if c.Alerts.TelegramChat != 0 {
+		bc.Alerts = append(bc.Alerts, bot.Destination{Platform: bot.Telegram, Channel: strconv.FormatInt(c.Alerts.TelegramChat, 10)})
 	}
 	for i, p := range c.Policy.NumberAllow {
 		re, err := regexp.Compile(p)
