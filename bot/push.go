@@ -62,9 +62,9 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		if m, err = b.store.Meeting(ctx, m.ID); err != nil {
 			return false, err
 		}
-		before := b.stateText(m)
+		before := b.evidence(m)
 		applyMeetingEvent(m, p.Meeting, b.now())
-		if b.stateText(m) == before {
+		if b.evidence(m) == before {
 			return true, nil
 		}
 		if err := b.store.PutMeeting(ctx, m); err != nil {

@@ -145,14 +145,14 @@ func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err er
 		return false, err
 	}
 	*m = *fresh
-	before := b.stateText(m)
+	before := b.evidence(m)
 	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale}
 	qerr := t.refresh(ctx, m)
 	if err := b.store.PutMeeting(ctx, m); err != nil {
 		return false, err
 	}
 	// Edit on evidence only: the clock alone never triggers an edit.
-	changed = b.stateText(m) != before
+	changed = b.evidence(m) != before
 	if changed || !MeetingOpen(m.State) {
 		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
 	}
@@ -203,9 +203,9 @@ func stillRinging(m *Meeting) int {
 	return 0
 }
 
-// stateText renders what a meeting card says apart from the clock, to tell
+// evidence renders what a meeting card says apart from the clock, to tell
 // new evidence from a mere refresh.
-func (b *Bot) stateText(m *Meeting) string {
+func (b *Bot) evidence(m *Meeting) string {
 	c := MeetingCard(m, b.cfg.Locale, m.Started)
 	c.Elapsed = 0
 	return c.Text()

@@ -1,7 +1,6 @@
 package ytx
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,16 +47,8 @@ var ErrBadParties = errors.New("ytx: parties is neither a JSON array nor a strin
 // DecodeParties reads a parties field in either encoding. It is what a server
 // (the simulator) does with the field.
 func DecodeParties(raw json.RawMessage) ([]Party, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, ErrBadParties
-		}
-		raw = []byte(s)
-	}
 	var ps []Party
-	if err := json.Unmarshal(raw, &ps); err != nil {
+	if err := json.Unmarshal(unquote(raw), &ps); err != nil {
 		return nil, ErrBadParties
 	}
 	return ps, nil
