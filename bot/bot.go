@@ -90,6 +90,10 @@ type Config struct {
 	// reports of one incident (0 = DefaultAlertWindow).
 	Alerts      []Destination
 	AlertWindow time.Duration
+	// RefusalsBeforeAlert and BadSignaturesBeforeAlert are the bursts,
+	// within one AlertWindow, that make an alert (0 = the defaults).
+	RefusalsBeforeAlert      int
+	BadSignaturesBeforeAlert int
 }
 
 // Validate reports configuration problems.
@@ -152,11 +156,14 @@ type Bot struct {
 	mu        sync.RWMutex
 	notifiers map[Platform]Notifier
 	dirs      map[Platform]Directory
+	rosters   map[Platform]Roster
 	admins    map[string]bool
 	inflight  sync.WaitGroup
 	edits     *editor
 	polls     poller
 	records   recordLocks
+	refusals  bursts // per identity
+	incidents bursts // per platform and kind
 }
 
 // New returns a Bot. It does no I/O.
@@ -180,7 +187,7 @@ func New(cfg Config, store Store, tel Telephony, opts ...Option) (*Bot, error) {
 		cfg.Policy.DialbackDefaultMax = 30 * time.Minute
 	}
 	b := &Bot{cfg: cfg, store: store, tel: tel, now: time.Now, log: slog.New(slog.DiscardHandler),
-		notifiers: map[Platform]Notifier{}, dirs: map[Platform]Directory{}, admins: map[string]bool{}}
+		notifiers: map[Platform]Notifier{}, dirs: map[Platform]Directory{}, rosters: map[Platform]Roster{}, admins: map[string]bool{}}
 	for _, a := range cfg.Admins {
 		b.admins[a] = true
 	}
@@ -255,6 +262,7 @@ func (b *Bot) Handle(ctx context.Context, req *Request) (rep Reply) {
 		rep, err = t.command(ctx)
 	}
 	if err != nil {
+		t.refused(ctx, err)
 		rep = b.fail(ctx, loc, "command", err)
 	}
 	// A number in a group command is deleted whatever became of the command.

@@ -11,6 +11,7 @@ import (
 )
 
 func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
+	t.ringing = "call.dialback"
 	refs := t.replyTarget(cmd.Parties)
 	if len(refs) != 1 {
 		return Reply{Text: Usage(RootCall, t.loc)}, nil

@@ -32,6 +32,9 @@ const (
 	msgNoExtension       msgKey = "no_extension"
 	msgNoGroups          msgKey = "no_groups"
 	msgSkippedUnmapped   msgKey = "skipped_unmapped"
+	msgSkippedOffboarded msgKey = "skipped_offboarded"
+	msgYouOffboarded     msgKey = "you_offboarded"
+	msgPartyOffboarded   msgKey = "party_offboarded"
 	msgSkippedDND        msgKey = "skipped_dnd"
 	msgSkippedNotAllowed msgKey = "skipped_not_allowed"
 	msgDND               msgKey = "dnd"
@@ -137,6 +140,9 @@ const (
 	msgAlertTitle        msgKey = "alert_title"
 	msgAlertYTX          msgKey = "alert_ytx"
 	msgAlertLimit        msgKey = "alert_limit"
+	msgAlertRefusals     msgKey = "alert_refusals"
+	msgAlertForeign      msgKey = "alert_foreign"
+	msgAlertSignatures   msgKey = "alert_signatures"
 	msgAttended          msgKey = "attended"
 	msgAttendedNobody    msgKey = "attended_nobody"
 	msgAttendanceUnknown msgKey = "attendance_unknown"
@@ -155,6 +161,9 @@ var catalog = map[msgKey][2]string{
 	msgRawNumbersOff:     {"Typing phone numbers is turned off here: mention people who have mapped their number instead.", "此处不允许直接输入电话号码，请 @ 已登记号码的成员。"},
 	msgNoExtension:       {"%s has an extension; dial-back calls need a direct line (extensions work in meetings).", "%s 带分机号；双向呼叫需要直线号码（会议可以使用分机）。"},
 	msgNoGroups:          {"I can't expand %s on this platform: mention people one by one.", "此平台无法展开 %s，请逐个 @ 成员。"},
+	msgSkippedOffboarded: {"Skipped %s: their account is no longer active.", "已跳过 %s：其账号已不再有效。"},
+	msgYouOffboarded:     {"Your account is no longer active here, so ytxbot does not ring your number. Ask an admin if this is wrong.", "你的账号在此已不再有效，ytxbot 不会拨打你的号码。如有误请联系管理员。"},
+	msgPartyOffboarded:   {"%s has left (account deactivated or no longer in the allowed chats), so their number is not used. Nothing was rung.", "%s 已离开（账号已停用或已不在允许的群组中），其号码不再使用。未拨打任何电话。"},
 	msgSkippedUnmapped:   {"Skipped %s: no phone number mapped.", "已跳过 %s：未登记电话号码。"},
 	msgSkippedDND:        {"Skipped %s: do not disturb is on.", "已跳过 %s：已开启免打扰。"},
 	msgSkippedNotAllowed: {"Skipped %s: their number is not allowed by policy.", "已跳过 %s：号码不在允许范围内。"},
@@ -261,6 +270,9 @@ var catalog = map[msgKey][2]string{
 	msgAlertTitle:        {"ytxbot alert", "ytxbot 告警"},
 	msgAlertYTX:          {"YTX refused a request with code %s (%s): %s", "YTX 以错误码 %s 拒绝了请求（%s）：%s"},
 	msgAlertLimit:        {"%s hit a limit: %s", "%s 触发了限制：%s"},
+	msgAlertRefusals:     {"%s was refused %d times within %s (latest: %s).", "%s 在 %[3]s 内被拒绝 %[2]d 次（最近一次：%[4]s）。"},
+	msgAlertForeign:      {"A request from another %s workspace (%s) was refused.", "来自其他 %s 工作区（%s）的请求已被拒绝。"},
+	msgAlertSignatures:   {"%d %s requests with a bad signature or secret within %s (latest from %s); they were refused.", "%[3]s 内有 %[1]d 个签名或密钥错误的 %[2]s 请求（最近来自 %[4]s），均已拒绝。"},
 	msgAttended:          {"attended: %s", "参会：%s"},
 	msgAttendedNobody:    {"nobody joined", "无人加入"},
 	msgAttendanceUnknown: {"attendance unknown", "参会情况未知"},

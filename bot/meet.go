@@ -69,6 +69,10 @@ func (t *turn) mayManage(ctx context.Context, m *Meeting) bool {
 }
 
 func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
+	t.ringing = "meet.create"
+	if !cmd.At.IsZero() {
+		t.ringing = "meet.book"
+	}
 	me, err := t.me(ctx)
 	if err != nil {
 		return Reply{}, err
@@ -282,6 +286,7 @@ func (m *Meeting) partyList() string {
 }
 
 func (t *turn) meetInvite(ctx context.Context, cmd *Command) (Reply, error) {
+	t.ringing = "meet.invite"
 	me, err := t.me(ctx)
 	if err != nil {
 		return Reply{}, err
@@ -294,6 +299,7 @@ func (t *turn) meetInvite(ctx context.Context, cmd *Command) (Reply, error) {
 }
 
 func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef) (Reply, error) {
+	t.ringing = "meet.invite"
 	if m.State != ytx.MeetingActive {
 		return Reply{}, t.refuse("not_active", msgNotActive, "#"+strconv.FormatInt(m.ID, 10))
 	}

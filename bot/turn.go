@@ -19,6 +19,12 @@ type turn struct {
 	req      *Request
 	loc      string
 	identity string
+
+	// ringing names the ringing action being attempted ("call.dialback",
+	// "meet.create", "meet.invite") and targets its masked numbers once
+	// resolved, so that a refusal is audited like the action would be.
+	ringing string
+	targets []string
 }
 
 func (t *turn) now() time.Time { return t.b.now() }
@@ -104,11 +110,13 @@ func (t *turn) dispatch(ctx context.Context, cmd *Command) (Reply, error) {
 
 // me returns the caller's mapping, refusing when there is no number.
 func (t *turn) me(ctx context.Context) (*User, error) {
-	u, err := t.b.store.User(ctx, t.identity)
-	if errors.Is(err, ErrNotFound) || (err == nil && u.Phone == "") {
+	u, err := t.b.mapped(ctx, t.identity)
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return nil, t.refuse("not_mapped", msgYouNotMapped)
-	}
-	if err != nil {
+	case errors.Is(err, errOffboarded):
+		return nil, t.refuse("offboarded", msgYouOffboarded)
+	case err != nil:
 		return nil, err
 	}
 	if err := t.allowed(u.Phone); err != nil {
@@ -149,6 +157,7 @@ func (t *turn) resolve(ctx context.Context, refs []PartyRef, ext bool) ([]resolv
 		if !seen[r.Phone] {
 			seen[r.Phone] = true
 			out = append(out, r)
+			t.targets = append(t.targets, MaskPhone(r.Phone))
 		}
 	}
 	for _, ref := range refs {
@@ -186,9 +195,11 @@ func (t *turn) resolve(ctx context.Context, refs []PartyRef, ext bool) ([]resolv
 			}
 			for _, uid := range members {
 				id := IdentityOf(t.req.Platform, t.req.Workspace, uid)
-				u, err := t.b.store.User(ctx, id)
+				u, err := t.b.mapped(ctx, id)
 				switch {
-				case err != nil || u.Phone == "":
+				case errors.Is(err, errOffboarded):
+					notes = append(notes, tr(t.loc, msgSkippedOffboarded, "<@"+uid+">"))
+				case err != nil:
 					notes = append(notes, tr(t.loc, msgSkippedUnmapped, "<@"+uid+">"))
 				case u.DND && id != t.identity:
 					notes = append(notes, tr(t.loc, msgSkippedDND, displayName(u)))
@@ -236,11 +247,13 @@ func (t *turn) person(ctx context.Context, ref PartyRef) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := t.b.store.User(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && u.Phone == "") {
+	u, err := t.b.mapped(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return nil, t.refuse("party_not_mapped", msgPartyNotMapped, ref.Label)
-	}
-	if err != nil {
+	case errors.Is(err, errOffboarded):
+		return nil, t.refuse("party_offboarded", msgPartyOffboarded, ref.Label)
+	case err != nil:
 		return nil, err
 	}
 	if u.Name == "" {
