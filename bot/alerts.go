@@ -126,3 +126,24 @@ func (b *Bot) alert(ctx context.Context, key, text string) {
 		}
 	}
 }
+
+// ringingActions are the audit names of the commands that ring phones.
+var ringingActions = map[Root]map[string]string{
+	RootMeet: {"create": "meet.create", "invite": "meet.invite"},
+	RootCall: {"dialback": "call.dialback"},
+}
+
+// refusedNumber audits a ringing command refused at parse time for its
+// international number (policy.allow_international): a policy refusal like
+// the others, though the parser is where it is decided.
+func (t *turn) refusedNumber(ctx context.Context, ue *UsageError) {
+	var pe *PhoneError
+	if !errors.As(ue, &pe) || pe.Reason != PhoneInternationalNotAllowed {
+		return
+	}
+	if t.ringing = ringingActions[ue.Root][ue.Sub]; t.ringing == "" {
+		return
+	}
+	t.targets = []string{pe.Input} // masked by the parser
+	t.refused(ctx, &Error{Code: "international"})
+}

@@ -169,7 +169,7 @@ var catalog = map[msgKey][2]string{
 	msgSkippedNotAllowed: {"Skipped %s: their number is not allowed by policy.", "已跳过 %s：号码不在允许范围内。"},
 	msgDND:               {"%s has turned on do not disturb, so I won't ring them for someone else. Nothing was rung.", "%s 已开启免打扰，不能由他人发起呼叫。未拨打任何电话。"},
 	msgUserLimit:         {"You have reached your limit of %d rings per hour (policy.calls_per_user_per_hour). Nothing was rung; try again later.", "你已达到每小时 %d 次呼叫的上限（policy.calls_per_user_per_hour）。未拨打任何电话，请稍后再试。"},
-	msgTargetLimit:       {"%s has already been rung %d times this hour at others' request. Nothing was rung; try again later.", "%s 本小时已被他人呼叫 %d 次。未拨打任何电话，请稍后再试。"},
+	msgTargetLimit:       {"%s has reached the limit of %d rings an hour at others' request (policy.rings_per_target_per_hour). Nothing was rung; try again later.", "%s 本小时被他人呼叫的次数已达上限 %d 次（policy.rings_per_target_per_hour）。未拨打任何电话，请稍后再试。"},
 	msgGlobalLimit:       {"ytxbot is placing too many calls right now (policy.calls_per_minute_global). Nothing was rung; try again in a minute.", "当前呼叫过多（policy.calls_per_minute_global）。未拨打任何电话，请一分钟后再试。"},
 	msgOutcomeUnknown:    {"YTX did not answer in time, so I can't tell whether the phones are ringing. I won't resend it: use Check again on the card, or /meet status.", "YTX 未及时响应，无法确认电话是否已拨出。为避免重复呼叫不会自动重发：请点卡片上的“再次检查”，或使用 /meet status。"},
 	msgYTXRateLimited:    {"YTX is rate limiting, try again in a minute. Nothing was rung.", "YTX 请求过于频繁，请一分钟后再试。未拨打任何电话。"},

@@ -25,6 +25,7 @@ type turn struct {
 	// resolved, so that a refusal is audited like the action would be.
 	ringing string
 	targets []string
+	names   map[string]string // number → display name, for refusals
 }
 
 func (t *turn) now() time.Time { return t.b.now() }
@@ -52,6 +53,7 @@ func (t *turn) command(ctx context.Context) (Reply, error) {
 			if ue.Kind == ErrNotForUs {
 				return Reply{Silent: true}, nil
 			}
+			t.refusedNumber(ctx, ue)
 			return Reply{Text: ue.Message(t.loc)}, nil
 		}
 		return Reply{}, err
@@ -158,6 +160,10 @@ func (t *turn) resolve(ctx context.Context, refs []PartyRef, ext bool) ([]resolv
 			seen[r.Phone] = true
 			out = append(out, r)
 			t.targets = append(t.targets, MaskPhone(r.Phone))
+			if t.names == nil {
+				t.names = map[string]string{}
+			}
+			t.names[r.Phone] = r.Name
 		}
 	}
 	for _, ref := range refs {
@@ -262,6 +268,15 @@ func (t *turn) person(ctx context.Context, ref PartyRef) (*User, error) {
 	return u, nil
 }
 
+// nameOf is how a refusal names the owner of a number: their display
+// name when resolved, else the masked number.
+func (t *turn) nameOf(phone string) string {
+	if n := t.names[phone]; n != "" {
+		return n
+	}
+	return MaskPhone(phone)
+}
+
 func displayName(u *User) string {
 	if u.Name != "" {
 		return MaskText(u.Name)
@@ -314,7 +329,7 @@ func (t *turn) checkLimits(ctx context.Context, rings int, targets []string) ([]
 				return nil, err
 			}
 			if n+1 > p.RingsPerTargetPerHour {
-				return nil, t.limited(ctx, t.refuse("target_limited", msgTargetLimit, MaskPhone(phone), p.RingsPerTargetPerHour))
+				return nil, t.limited(ctx, t.refuse("target_limited", msgTargetLimit, t.nameOf(phone), p.RingsPerTargetPerHour))
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,13 @@ type fakeUser struct {
 	Name    string
 	Locale  string
 	Deleted bool
+	Phone   string // the profile's phone field
+	Bot     bool
+}
+
+func (u fakeUser) json(id string) map[string]any {
+	return map[string]any{"id": id, "team_id": "T0001", "name": u.Name, "deleted": u.Deleted, "is_bot": u.Bot,
+		"locale": u.Locale, "profile": map[string]any{"display_name": u.Name, "phone": u.Phone}}
 }
 
 // fakeSlack is an in-process Slack Web API: it routes by path, records every
@@ -114,8 +122,9 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			u = fakeUser{Name: strings.ToLower(id), Locale: "en-US"}
 		}
-		answer = map[string]any{"ok": true, "user": map[string]any{"id": id, "name": u.Name, "deleted": u.Deleted,
-			"locale": u.Locale, "profile": map[string]any{"display_name": u.Name}}}
+		answer = map[string]any{"ok": true, "user": u.json(id)}
+	case c.Path == "/users.list":
+		answer = f.usersList(c.Form)
 	case c.Path == "/usergroups.users.list":
 		answer = map[string]any{"ok": true, "users": f.groups[c.Form.Get("usergroup")]}
 	case c.Path == "/views.open":
@@ -138,6 +147,35 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(answer)
+}
+
+// usersList pages through the known users in id order, like users.list:
+// limit per page, the next page's cursor in response_metadata.
+func (f *fakeSlack) usersList(form url.Values) map[string]any {
+	ids := make([]string, 0, len(f.users))
+	for id := range f.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	start := 0
+	if c := form.Get("cursor"); c != "" {
+		start, _ = strconv.Atoi(c)
+	}
+	limit, _ := strconv.Atoi(form.Get("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	end := min(start+limit, len(ids))
+	start = min(start, end)
+	members := make([]map[string]any, 0, end-start)
+	for _, id := range ids[start:end] {
+		members = append(members, f.users[id].json(id))
+	}
+	next := ""
+	if end < len(ids) {
+		next = strconv.Itoa(end)
+	}
+	return map[string]any{"ok": true, "members": members, "response_metadata": map[string]any{"next_cursor": next}}
 }
 
 func (f *fakeSlack) signal() {
@@ -215,6 +253,10 @@ func (h *countingHandler) Handle(ctx context.Context, req *bot.Request) bot.Repl
 	return h.b.Handle(ctx, req)
 }
 
+func (h *countingHandler) Incident(ctx context.Context, p bot.Platform, kind, detail string) {
+	h.b.Incident(ctx, p, kind, detail)
+}
+
 // testEnv is the adapter wired to the real core (memstore, ytx client on
 // the YTX simulator) and a fake Slack.
 type testEnv struct {
@@ -227,6 +269,12 @@ type testEnv struct {
 
 func setup(t *testing.T, mods ...func(*Config)) *testEnv {
 	t.Helper()
+	return setupBot(t, bot.Config{Locale: "en", Policy: bot.Policy{AllowRawNumbers: true}}, mods...)
+}
+
+// setupBot is setup with the core configured by bc (policy, alerts).
+func setupBot(t *testing.T, bc bot.Config, mods ...func(*Config)) *testEnv {
+	t.Helper()
 	fs := newFakeSlack(t)
 	cfg := Config{TeamID: team, SigningSecret: secret, BotToken: "xoxb-test-token", APIURL: fs.URL(), AckWithin: time.Second}
 	for _, m := range mods {
@@ -237,8 +285,7 @@ func setup(t *testing.T, mods ...func(*Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := bottest.New(t, bot.Config{Locale: "en", Policy: bot.Policy{AllowRawNumbers: true}},
-		bot.WithNotifier(bot.Slack, a), bot.WithDirectory(bot.Slack, a))
+	env := bottest.New(t, bc, bot.WithNotifier(bot.Slack, a), bot.WithDirectory(bot.Slack, a), bot.WithRoster(bot.Slack, a))
 	h.b = env.Bot
 	t.Cleanup(a.Wait)
 	for _, u := range []struct{ id, name, phone string }{

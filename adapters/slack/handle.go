@@ -106,8 +106,8 @@ func (a *Adapter) checkTeam(ctx context.Context, team, kind string) (ok bool, wh
 		a.log.WarnContext(ctx, "slack: request before auth.test told the team id", "kind", kind)
 		return false, msgNotReady
 	case team != served:
-		// An alert: someone outside the configured workspace tried to use us.
 		a.log.WarnContext(ctx, "slack: request from another workspace refused", "kind", kind, "team", team)
+		a.incident(ctx, bot.IncidentForeignWorkspace, team)
 		return false, msgNotEnabled
 	}
 	return true, 0
@@ -408,7 +408,9 @@ func (a *Adapter) submitInvite(ctx context.Context, team string, ic slackgo.Inte
 type userInfo struct {
 	loc     string // "en", "zh-CN" or "" (the core's default)
 	name    string
-	deleted bool // deactivated
+	deleted bool   // deactivated
+	phone   string // the profile's phone field, as typed
+	known   bool   // Slack answered (not a failed lookup's empty value)
 	expires time.Time
 }
 
@@ -418,36 +420,58 @@ type userInfo struct {
 // the default language: a deactivated account cannot run commands in Slack
 // anyway, this is a second line.
 func (a *Adapter) user(ctx context.Context, team, userID string) userInfo {
+	u, err := a.lookupUser(ctx, team, userID)
+	if err != nil {
+		a.log.WarnContext(ctx, "slack: users.info failed", "user", userID, "err", err)
+	}
+	return u
+}
+
+// lookupUser is user with the failure told: on error, u is what the cache
+// still had (stale or empty) and known is false.
+func (a *Adapter) lookupUser(ctx context.Context, team, userID string) (u userInfo, err error) {
 	key := team + ":" + userID
 	now := a.now()
 	a.usersMu.Lock()
 	u, ok := a.users[key]
 	a.usersMu.Unlock()
 	if ok && now.Before(u.expires) {
-		return u
+		return u, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, userInfoTimeout)
 	defer cancel()
 	su, err := a.api.GetUserInfoContext(lctx, userID)
 	if err != nil {
-		a.log.WarnContext(ctx, "slack: users.info failed", "user", userID, "err", scrub(err))
-		return u // stale or empty
+		return u, scrub(err)
 	}
-	u = userInfo{loc: locale(su.Locale), name: displayName(su), deleted: su.Deleted, expires: now.Add(userTTL)}
+	u = newUserInfo(su, now)
+	a.cacheUsers(now, map[string]userInfo{key: u})
+	return u, nil
+}
+
+func newUserInfo(su *slackgo.User, now time.Time) userInfo {
+	return userInfo{loc: locale(su.Locale), name: displayName(su), deleted: su.Deleted, phone: strings.TrimSpace(su.Profile.Phone),
+		known: true, expires: now.Add(userTTL)}
+}
+
+// cacheUsers stores users.info or users.list answers, keeping the cache
+// bounded.
+func (a *Adapter) cacheUsers(now time.Time, us map[string]userInfo) {
 	a.usersMu.Lock()
 	defer a.usersMu.Unlock()
-	if len(a.users) >= maxUsers {
+	if len(a.users)+len(us) > maxUsers {
 		for k, v := range a.users {
 			if !now.Before(v.expires) {
 				delete(a.users, k)
 			}
 		}
-		if len(a.users) >= maxUsers {
+		if len(a.users)+len(us) > maxUsers {
 			clear(a.users)
 		}
 	}
-	a.users[key] = u
-	return u
+	for k, u := range us {
+		a.users[k] = u
+	}
 }
 
 // cachedLocale is the person's language when users.info was asked lately;

@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/ytxbot/ytxbot/bot"
 )
 
 // serveCommand is POST /slack/commands.
@@ -83,6 +85,7 @@ func (a *Adapter) unauthorized(w http.ResponseWriter, r *http.Request, err error
 	// The reason is logged (never the signature or the secret); the client
 	// learns nothing.
 	a.log.WarnContext(r.Context(), "slack: request signature refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
+	a.incident(r.Context(), bot.IncidentBadSignature, r.RemoteAddr+" "+r.URL.Path)
 	http.Error(w, "unauthorized", http.StatusUnauthorized)
 }
 

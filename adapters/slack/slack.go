@@ -49,6 +49,9 @@ type Config struct {
 	APIURL        string                             // "" = slack-go's default; tests point it at a fake (must end with "/")
 	AckWithin     time.Duration                      // default 2s; must be < 3s
 	Commands      struct{ Meet, Call, Phone string } // "/meet", "/call", "/phone" by default
+	// ProfilePhoneFallback rings an unmapped person on the phone field of
+	// their Slack profile (slack.profile_phone_fallback).
+	ProfilePhoneFallback bool
 }
 
 // Validate reports every problem of c at once. Zero AckWithin and empty
@@ -148,6 +151,7 @@ type api interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, opts ...slackgo.MsgOption) (string, error)
 	GetUserInfoContext(ctx context.Context, user string, opts ...slackgo.GetUserInfoOption) (*slackgo.User, error)
 	GetUserGroupMembersContext(ctx context.Context, group string, opts ...slackgo.GetUserGroupMembersOption) ([]string, error)
+	GetUsersContext(ctx context.Context, opts ...slackgo.GetUsersOption) ([]slackgo.User, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slackgo.ModalViewRequest) (*slackgo.ViewResponse, error)
 }
 
@@ -183,6 +187,7 @@ type Adapter struct {
 var (
 	_ bot.Notifier                            = (*Adapter)(nil)
 	_ bot.Directory                           = (*Adapter)(nil)
+	_ bot.Roster                              = (*Adapter)(nil)
 	_ interface{ Run(context.Context) error } = (*Adapter)(nil)
 )
 
