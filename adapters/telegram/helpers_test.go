@@ -112,8 +112,16 @@ const (
 // the allowed group; Dave is not.
 func setup(t *testing.T, mods ...func(*Config)) *env {
 	t.Helper()
+	return setupBot(t, bot.Config{Policy: bot.Policy{AllowRawNumbers: true, SelfService: true}}, mods...)
+}
+
+// setupBot is setup with the core configured by bc (policy, alerts).
+// Alice, Bob and Carol are members of the allowed group too, so the
+// adapter's roster (offboarding) finds them.
+func setupBot(t *testing.T, bc bot.Config, mods ...func(*Config)) *env {
+	t.Helper()
 	api := newFakeAPI(t)
-	be := bottest.New(t, bot.Config{Policy: bot.Policy{AllowRawNumbers: true, SelfService: true}})
+	be := bottest.New(t, bc)
 	core := &recCore{Bot: be.Bot}
 	cfg := Config{Token: testToken, ServerURL: api.URL(), AllowedChats: []int64{group.ID}}
 	for _, m := range mods {
@@ -125,6 +133,7 @@ func setup(t *testing.T, mods ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	be.Bot.RegisterNotifier(bot.Telegram, a)
+	be.Bot.RegisterRoster(bot.Telegram, a)
 	e := &env{Env: be, t: t, api: api, a: a, core: core, clock: clock, seq: 100, msgID: 10}
 	ctx := context.Background()
 	for _, u := range []struct {
@@ -141,6 +150,9 @@ func setup(t *testing.T, mods ...func(*Config)) *env {
 		}
 	}
 	api.setMember(erin.ID, "member")
+	for _, u := range []models.User{alice, bob, carol} {
+		api.setMember(u.ID, "member")
+	}
 	return e
 }
 

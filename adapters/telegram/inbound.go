@@ -210,6 +210,13 @@ func (a *Adapter) admitted(ctx context.Context, userID, chat int64) (bool, error
 	} else if known {
 		return true, nil
 	}
+	return a.member(ctx, userID, chat)
+}
+
+// member reports whether getChatMember finds userID in an allowed chat,
+// asking chat first when it is one. Answers are cached; an error means
+// nobody could be asked.
+func (a *Adapter) member(ctx context.Context, userID, chat int64) (bool, error) {
 	now := a.clock.Now()
 	a.mu.Lock()
 	c, cached := a.members[userID]

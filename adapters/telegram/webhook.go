@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/ytxbot/ytxbot/bot"
 )
 
 // serveWebhook is POST /telegram/webhook. Unlike the library's handler it
@@ -19,6 +21,8 @@ import (
 // which ends as soon as the response is written.
 func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	if !a.secretOK(r.Header.Get("X-Telegram-Bot-Api-Secret-Token")) {
+		a.log.WarnContext(r.Context(), "telegram: webhook secret refused", "remote", r.RemoteAddr)
+		a.incident(r.Context(), bot.IncidentBadSignature, r.RemoteAddr)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
