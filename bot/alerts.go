@@ -92,7 +92,8 @@ func (t *turn) refused(ctx context.Context, err error) {
 			t.b.log.ErrorContext(ctx, "audit", "err", aerr)
 		}
 	}
-	if len(t.b.cfg.Alerts) == 0 {
+	// Do not disturb is someone's choice, not abuse (SPEC §11): no alert.
+	if len(t.b.cfg.Alerts) == 0 || ue.Code == "dnd" {
 		return
 	}
 	limit := orDefault(t.b.cfg.RefusalsBeforeAlert, DefaultRefusalsBeforeAlert)

@@ -117,7 +117,7 @@ func TestProfilePhoneFallback(t *testing.T) {
 
 // TestRefusalsAuditedAndAlerted: a refused ringing request is in the audit
 // log with its masked target and the reason; five refusals of one person
-// within the window make one alert.
+// within the window make one alert, do-not-disturb refusals none.
 func TestRefusalsAuditedAndAlerted(t *testing.T) {
 	alerts := []bot.Destination{{Platform: bot.Console, Channel: "alerts"}}
 	e := demo(t, bot.Config{Alerts: alerts, AlertWindow: time.Hour})
@@ -144,8 +144,14 @@ func TestRefusalsAuditedAndAlerted(t *testing.T) {
 	if refused != 7 {
 		t.Errorf("%d refusals audited, want 7: %+v", refused, es)
 	}
+	if got := alertPosts(e.Notifier); len(got) != 0 {
+		t.Fatalf("do not disturb refusals alerted (SPEC §11: they are a choice, not abuse): %+v", got)
+	}
+	for range 6 {
+		e.Say("alice", "/call dialback @zed")
+	}
 	got := alertPosts(e.Notifier)
-	if len(got) != 1 || !strings.Contains(got[0].Note, "console:alice was refused 5 times") || !strings.Contains(got[0].Note, "dnd") {
+	if len(got) != 1 || !strings.Contains(got[0].Note, "console:alice was refused 5 times") || !strings.Contains(got[0].Note, "party_not_mapped") {
 		t.Fatalf("alerts: %d %+v", len(got), got)
 	}
 	if fullNumber.MatchString(got[0].Text()) {

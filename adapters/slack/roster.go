@@ -47,6 +47,7 @@ func (a *Adapter) ProfilePhone(ctx context.Context, workspace, userID string) (s
 
 // Person is one account of the workspace as users.list shows it.
 type Person struct {
+	TeamID  string
 	UserID  string
 	Name    string
 	Phone   string // the profile's phone field, as typed
@@ -67,10 +68,10 @@ func (a *Adapter) People(ctx context.Context) ([]Person, error) {
 	cache := make(map[string]userInfo, len(us))
 	for i := range us {
 		su := &us[i]
-		out = append(out, Person{UserID: su.ID, Name: displayName(su), Phone: strings.TrimSpace(su.Profile.Phone), Deleted: su.Deleted, Bot: su.IsBot || su.ID == "USLACKBOT"})
 		if team == "" {
 			team = su.TeamID
 		}
+		out = append(out, Person{TeamID: team, UserID: su.ID, Name: displayName(su), Phone: strings.TrimSpace(su.Profile.Phone), Deleted: su.Deleted, Bot: su.IsBot || su.ID == "USLACKBOT"})
 		cache[team+":"+su.ID] = newUserInfo(su, now)
 	}
 	a.cacheUsers(now, cache)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -164,7 +165,29 @@ func mergeAndImport(ctx context.Context, st adminStore, users []*bot.User, now t
 		}
 		u.Updated = now
 	}
-	return st.ImportUsers(ctx, users)
+	n, err := st.ImportUsers(ctx, users)
+	if err != nil {
+		return n, err
+	}
+	// An import is an admin change like /phone set: audited (SPEC §9).
+	if a, ok := st.(interface {
+		AddAudit(ctx context.Context, e bot.AuditEntry) error
+	}); ok {
+		e := bot.AuditEntry{At: now, Actor: cliActor(), Action: "phone.import", Target: strconv.Itoa(n) + " mapping(s)", Result: "ok"}
+		if err := a.AddAudit(ctx, e); err != nil {
+			return n, fmt.Errorf("imported %d mapping(s), but the audit entry failed: %w", n, err)
+		}
+	}
+	return n, nil
+}
+
+// cliActor names who ran an admin command on the host: the operating
+// system account (the admin socket is reachable by the bot's user only).
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
 }
 
 // backupTrailer carries the size of a complete backup, or "error".

@@ -62,13 +62,7 @@ func newPhoneCmd() *cobra.Command {
 			if err := checkAllowed(cfg, users); err != nil {
 				return err
 			}
-			var n int
-			var err error
-			if _, remote := st.(*remoteStore); remote {
-				n, err = st.ImportUsers(cmd.Context(), users) // serve merges on its side
-			} else {
-				n, err = mergeAndImport(cmd.Context(), st, users, time.Now())
-			}
+			n, err := importUsers(cmd.Context(), st, users)
 			if err != nil {
 				return err
 			}
@@ -82,19 +76,23 @@ func newPhoneCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}
 	epath := addConfigFlag(exp)
+	stale := exp.Flags().Bool("stale", false, "only mappings whose accounts are gone (deactivated in Slack, in no allowed Telegram chat)")
 	exp.RunE = func(cmd *cobra.Command, args []string) error {
-		return withStore(cmd, *epath, func(st adminStore, _ *Config) error {
+		return withStore(cmd, *epath, func(st adminStore, cfg *Config) error {
 			us, err := st.Users(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if args[0] == "-" {
-				return writePhoneCSV(cmd.OutOrStdout(), us)
+			if *stale {
+				if us, err = staleUsers(cmd.Context(), cfg, us); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d stale mapping(s)\n", len(us))
 			}
-			return writeFileAtomic(args[0], 0o600, func(w io.Writer) error { return writePhoneCSV(w, us) })
+			return writeUsers(cmd.OutOrStdout(), args[0], us)
 		})
 	}
-	cmd.AddCommand(imp, exp)
+	cmd.AddCommand(imp, exp, newImportSlackCmd())
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,8 +122,15 @@ func TestAdminCommandsServeRunning(t *testing.T) {
 		t.Fatalf("command over the socket: %q %v", rep, ok)
 	}
 	code, out, _ := ytxbot("audit", "--json", "--since", "1h", "--config", conf)
-	var e bot.AuditEntry
-	if code != 0 || json.Unmarshal([]byte(strings.Split(strings.TrimSpace(out), "\n")[0]), &e) != nil || e.Action != "phone.set" || strings.Contains(out, "13700000003") {
+	var actions []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e bot.AuditEntry
+		if json.Unmarshal([]byte(line), &e) != nil {
+			t.Fatalf("audit line %q", line)
+		}
+		actions = append(actions, e.Action)
+	}
+	if code != 0 || !slices.Equal(actions, []string{"phone.import", "phone.set"}) || strings.Contains(out, "13700000003") {
 		t.Errorf("audit: %d %q", code, out)
 	}
 	code, out, _ = ytxbot("audit", "--config", conf)
