@@ -53,7 +53,7 @@ func (t *turn) meeting(ctx context.Context, ref string) (*Meeting, error) {
 		}
 		return m, err
 	}
-	ms, err := t.b.store.Meetings(ctx, MeetingFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel, ActiveOnly: true, Limit: 1})
+	ms, err := t.b.store.Meetings(ctx, MeetingFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(), ActiveOnly: true, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 		if in, err = t.newIntent(kind, id, 0); err != nil {
 			return err
 		}
-		m = &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
+		m = &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(),
 			Creator: t.identity, State: MeetingUnknown, BookedFor: cmd.At, Created: t.now(), CustomParm: in.ID, IntentID: in.ID}
 		for _, p := range parties {
 			m.Parties = append(m.Parties, p.Participant)
@@ -494,7 +494,7 @@ func partyRank(s string) int {
 }
 
 func (t *turn) meetList(ctx context.Context) (Reply, error) {
-	ms, err := t.b.store.Meetings(ctx, MeetingFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel, Limit: 10})
+	ms, err := t.b.store.Meetings(ctx, MeetingFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(), Limit: 10})
 	if err != nil {
 		return Reply{}, err
 	}

@@ -184,3 +184,19 @@ func TestIncidentAlerts(t *testing.T) {
 		t.Fatalf("signature burst alerts: %d %+v", len(got), got)
 	}
 }
+
+// TestMeetListOwnChannelOnly: /meet list shows the meetings of the channel
+// it is typed in, never another channel's (titles can be confidential).
+func TestMeetListOwnChannelOnly(t *testing.T) {
+	e := demo(t, bot.Config{})
+	e.Say("alice", "/meet create secret-merger @bob")
+	if rep := e.Say("alice", "/meet list"); !strings.Contains(rep.Text, "secret-merger") {
+		t.Fatalf("own channel's list: %q", rep.Text)
+	}
+	for _, ch := range []string{"other", ""} {
+		rep := e.Bot.Handle(context.Background(), &bot.Request{ID: "list-" + ch, Platform: bot.Console, Channel: ch, UserID: "admin", Text: "/meet list"})
+		if strings.Contains(rep.Text, "secret-merger") || strings.Contains(rep.Text, "#1") {
+			t.Errorf("channel %q sees another channel's meeting: %q", ch, rep.Text)
+		}
+	}
+}

@@ -268,6 +268,16 @@ func (t *turn) person(ctx context.Context, ref PartyRef) (*User, error) {
 	return u, nil
 }
 
+// channel is the request's channel for "this channel's" lookups. A
+// request without one sees nothing: an empty filter field means "every
+// channel", and lists must never show another channel's meetings.
+func (t *turn) channel() string {
+	if t.req.Channel == "" {
+		return "\x00none"
+	}
+	return t.req.Channel
+}
+
 // nameOf is how a refusal names the owner of a number: their display
 // name when resolved, else the masked number.
 func (t *turn) nameOf(phone string) string {
