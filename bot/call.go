@@ -83,7 +83,7 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 		if in, err = t.newIntent("dialback", 0, id); err != nil {
 			return err
 		}
-		c = &Call{ID: id, CustomParm: in.ID, IntentID: in.ID, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(),
+		c = &Call{ID: id, CustomParm: in.ID, IntentID: in.ID, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
 			Caller: t.identity, From: from.Participant, To: to.Participant, Max: max, State: CallUnknown, Created: t.now()}
 		c.From.State, c.To.State = PartyInvited, PartyInvited
 		if err := w.AddHits(hits, t.now()); err != nil {

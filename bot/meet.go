@@ -145,7 +145,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 		if in, err = t.newIntent(kind, id, 0); err != nil {
 			return err
 		}
-		m = &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(),
+		m = &Meeting{ID: id, Title: title, Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.req.Channel,
 			Creator: t.identity, State: MeetingUnknown, BookedFor: cmd.At, Created: t.now(), CustomParm: in.ID, IntentID: in.ID}
 		for _, p := range parties {
 			m.Parties = append(m.Parties, p.Participant)
