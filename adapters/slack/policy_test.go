@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -177,5 +178,49 @@ func TestAlertsThroughSlack(t *testing.T) {
 	}
 	if n := len(e.ytxRequests(ytx.ActionDialBack)); n != 1 {
 		t.Errorf("%d dial-backs reached YTX, want the first one only", n)
+	}
+}
+
+// TestRunKeepsPeople: Run fills the users cache from users.list (paged), so
+// that judging a party (deactivated?) and ringing them on a profile number
+// cost no users.info round trip.
+func TestRunKeepsPeople(t *testing.T) {
+	e := setup(t, func(c *Config) { c.ProfilePhoneFallback = true })
+	e.slack.set(func(f *fakeSlack) {
+		for i := range 250 { // two pages of 200
+			f.users[fmt.Sprintf("U9%04d", i)] = fakeUser{Name: "filler"}
+		}
+		f.users["U0002"] = fakeUser{Name: "bob", Deleted: true}
+		f.users["U0004"] = fakeUser{Name: "dan", Phone: "+86 135 0000 0004"}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	if n := len(e.slack.waitCalls(t, "/users.list", 2)); n != 2 {
+		t.Fatalf("%d users.list pages, want 2", n)
+	}
+	eventually(t, "cache filled", func() bool {
+		e.a.usersMu.Lock()
+		defer e.a.usersMu.Unlock()
+		return e.a.users[team+":U0004"].known
+	})
+	if m := ephemeralAnswer(t, e.command(t, "/call", "dialback <@U0002|bob>", "U0001", "gone")); !strings.Contains(m.Text, "has left") {
+		t.Errorf("deactivated party: %q", m.Text)
+	}
+	ephemeralAnswer(t, e.command(t, "/call", "dialback <@U0004|dan>", "U0001", "profile"))
+	reqs := e.ytxRequests(ytx.ActionDialBack)
+	if len(reqs) != 1 || !strings.Contains(reqs[0], "13500000004") {
+		t.Errorf("dial-back to a profile number: %q", reqs)
+	}
+	for _, c := range e.slack.Calls("/users.info") {
+		if u := c.Form.Get("user"); u == "U0002" || u == "U0004" {
+			t.Errorf("users.info asked for %s although users.list told", u)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -74,8 +75,33 @@ func (a *Adapter) People(ctx context.Context) ([]Person, error) {
 		out = append(out, Person{TeamID: team, UserID: su.ID, Name: displayName(su), Phone: strings.TrimSpace(su.Profile.Phone), Deleted: su.Deleted, Bot: su.IsBot || su.ID == "USLACKBOT"})
 		cache[team+":"+su.ID] = newUserInfo(su, now)
 	}
-	a.cacheUsers(now, cache)
+	if len(cache) <= maxUsers { // a bigger workspace would only thrash the cache
+		a.cacheUsers(now, cache)
+	}
 	return out, nil
+}
+
+// peopleEvery is how often Run refills the users.info cache from
+// users.list: a little before its entries expire, so that looking up a
+// party (is the account still active?) rarely costs a Slack round trip.
+// 10,000 people are 50 pages: well within users.list's rate limit.
+const peopleEvery = userTTL - time.Minute
+
+// keepPeople refills the cache until ctx ends. A failure costs only
+// users.info lookups later.
+func (a *Adapter) keepPeople(ctx context.Context) {
+	for {
+		if _, err := a.People(ctx); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "slack: users.list failed; people are looked up one by one", "err", err)
+		}
+		t := time.NewTimer(peopleEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Refresh fills the users.info cache with one users.list, so that judging

@@ -291,6 +291,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.keepPeople(ctx)
+	}()
 	if a.socketMode() {
 		return a.runSocket(ctx)
 	}
