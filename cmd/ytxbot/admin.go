@@ -56,6 +56,10 @@ func socketPath(dbPath string) string {
 	return filepath.Join(dir, "ytxbot-"+hex.EncodeToString(sum[:8])+".sock")
 }
 
+// socketPhones are the numbers an import over the socket may map: the CLI
+// applied the policy (international numbers) before sending.
+var socketPhones = bot.PhoneOptions{AllowInternational: true}
+
 // maxImportBytes bounds an import sent over the socket (about 100 bytes a row).
 const maxImportBytes = 64 << 20
 
@@ -96,6 +100,21 @@ func adminHandler(st adminStore, h handler) http.Handler {
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxImportBytes)).Decode(&req); err != nil {
 			http.Error(w, "bad import: "+err.Error(), http.StatusBadRequest)
 			return
+		}
+		// The CLI checked every row already; the socket checks again what it
+		// is about to store, by the rules of a CSV line, so that no client
+		// can write a null row (a panic) or a mapping that is no number.
+		for i, u := range req.Users {
+			if u == nil {
+				http.Error(w, fmt.Sprintf("bad import: user %d is null", i), http.StatusBadRequest)
+				return
+			}
+			ok, msg := phoneRow([]string{u.Identity, u.Phone, u.Name, strconv.FormatBool(u.Admin)}, socketPhones)
+			if msg != "" {
+				http.Error(w, fmt.Sprintf("bad import: user %d: %s", i, msg), http.StatusBadRequest)
+				return
+			}
+			u.Phone = ok.Phone
 		}
 		n, err := mergeAndImport(r.Context(), st, req.Users, time.Now())
 		if err != nil {
