@@ -51,6 +51,11 @@ func (b *Bot) alertWindow() time.Duration {
 	return DefaultAlertWindow
 }
 
+// windowText writes a window the way people say it: 10m, 1h, 1h30m.
+func windowText(d time.Duration) string {
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+}
+
 func orDefault(n, def int) int {
 	if n > 0 {
 		return n
@@ -73,7 +78,7 @@ func (b *Bot) Incident(ctx context.Context, p Platform, kind, detail string) {
 	case IncidentBadSignature:
 		limit := orDefault(b.cfg.BadSignaturesBeforeAlert, DefaultBadSignaturesBeforeAlert)
 		if b.incidents.add(kind+":"+string(p), bucket) == limit {
-			b.alert(ctx, kind+":"+string(p), tr(b.cfg.Locale, msgAlertSignatures, limit, string(p), fmtDuration(b.alertWindow()), MaskText(detail)))
+			b.alert(ctx, kind+":"+string(p), tr(b.cfg.Locale, msgAlertSignatures, limit, string(p), windowText(b.alertWindow()), MaskText(detail)))
 		}
 	}
 }
@@ -99,7 +104,7 @@ func (t *turn) refused(ctx context.Context, err error) {
 	limit := orDefault(t.b.cfg.RefusalsBeforeAlert, DefaultRefusalsBeforeAlert)
 	bucket := t.now().UnixNano() / int64(t.b.alertWindow())
 	if t.b.refusals.add(t.identity, bucket) == limit {
-		t.b.alert(ctx, "refusals:"+t.identity, tr(t.b.cfg.Locale, msgAlertRefusals, t.identity, limit, fmtDuration(t.b.alertWindow()), ue.Code))
+		t.b.alert(ctx, "refusals:"+t.identity, tr(t.b.cfg.Locale, msgAlertRefusals, t.identity, limit, windowText(t.b.alertWindow()), ue.Code))
 	}
 }
 

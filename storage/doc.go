@@ -24,8 +24,8 @@
 // they list newest first and stop at the filter's Limit. The sequence suffix
 // of audit and hits keys (the bucket's NextSequence) keeps entries with equal
 // times distinct and in insertion order. Counter keys must not contain NUL.
-// Unmatched YTX pushes are not stored yet; the issue that models them adds a
-// bucket (and a migration if the layout of an existing bucket changes).
+// Unmatched YTX pushes live in the pushes bucket (time-ordered keys, added
+// by the 1→2 migration) and are swept after 7 days.
 //
 // Every value a method returns is decoded inside the transaction into a new
 // record: callers own what they get and nothing points into bbolt's memory
