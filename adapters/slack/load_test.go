@@ -6,28 +6,38 @@ package slack_test
 // dialback` slash commands over real HTTP on loopback, through the real
 // Slack adapter and core (bbolt store, ytx.Client, YTX simulator, a fake
 // Slack Web API), beside a hand-written net/http handler doing the same
-// work, in the same run, at 50 and 200 concurrent clients.
+// work, in the same run, at 50 and 200 concurrent clients. With -bolt, the
+// same work written with Slack's Bolt for JavaScript (bench/bolt, run as a
+// node subprocess against the same simulator and fake Slack) is measured
+// too, in the same run.
 //
 //	go test -run='^$' -bench=SlackDialBack -benchtime=10000x ./adapters/slack/
+//	go test -run='^$' -bench=SlackDialBack -benchtime=5000x ./adapters/slack/ -args -bolt
 //
-// Each sub-benchmark (ytxbot/c=50, minimal/c=50, ytxbot/c=200,
-// minimal/c=200) sends b.N requests; the minimal one logs the ratio
-// ytxbot/minimal for its concurrency (-v also prints a summary). It does
-// not run in plain `go test`. See docs/LOAD.md for the figures and how to
-// read them.
+// Each sub-benchmark (ytxbot/c=50, minimal/c=50, [bolt/c=50,]
+// ytxbot/c=200, minimal/c=200[, bolt/c=200]) sends b.N requests; the
+// minimal one logs the ratio ytxbot/minimal for its concurrency, the bolt
+// one the ratios ytxbot/bolt and ytxbot/minimal (-v also prints a summary).
+// It does not run in plain `go test`, and only -bolt needs node and npm.
+// See docs/LOAD.md for the figures and how to read them.
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,6 +76,11 @@ const (
 	workingText = "Working on it…" // the adapter's answer when the core took longer than AckWithin
 )
 
+// boltFlag adds the Bolt for JavaScript side (bench/bolt) to
+// BenchmarkSlackDialBack. Off by default so that machines without node
+// still run the rest.
+var boltFlag = flag.Bool("bolt", false, "BenchmarkSlackDialBack: also measure bench/bolt (Slack's Bolt for JavaScript; needs node and npm)")
+
 // loadPhone is user i's mobile: distinct per user.
 func loadPhone(i int) string { return fmt.Sprintf("138%08d", i) }
 
@@ -88,6 +103,7 @@ func loadPair(n int64) (caller, callee int) {
 type loadSlack struct {
 	posts     atomic.Int64
 	usersInfo atomic.Int64
+	usersList atomic.Int64 // pages served
 	responses atomic.Int64
 	other     atomic.Int64
 }
@@ -106,6 +122,29 @@ func (f *loadSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case p == "/auth.test":
 		_, _ = io.WriteString(w, `{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"ytxbot","team_id":"`+loadTeam+`","user_id":"UBOT","bot_id":"BBOT"}`)
+	case p == "/users.list":
+		// The workspace's people, in pages as Slack serves them: the
+		// adapter's Run keeps its users cache filled from this.
+		start, _ := strconv.Atoi(r.PostForm.Get("cursor"))
+		limit, _ := strconv.Atoi(r.PostForm.Get("limit"))
+		end := min(start+max(limit, 1), loadUsers)
+		var sb strings.Builder
+		sb.WriteString(`{"ok":true,"members":[`)
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			id := loadUserID(i)
+			fmt.Fprintf(&sb, `{"id":%q,"team_id":%q,"name":%q,"deleted":false,"locale":"en-US","profile":{"display_name":%q}}`,
+				id, loadTeam, strings.ToLower(id), strings.ToLower(id))
+		}
+		next := ""
+		if end < loadUsers {
+			next = strconv.Itoa(end)
+		}
+		fmt.Fprintf(&sb, `],"response_metadata":{"next_cursor":%q}}`, next)
+		f.usersList.Add(1)
+		_, _ = io.WriteString(w, sb.String())
 	case p == "/users.info":
 		f.usersInfo.Add(1)
 		id := r.PostForm.Get("user")
@@ -267,12 +306,14 @@ func mask(phone string) string {
 	return phone[:3] + "****" + phone[len(phone)-4:]
 }
 
-// loadEnv is everything both sides share: one HTTP server on loopback
+// loadEnv is everything the sides share: one HTTP server on loopback
 // serving the adapter's routes and the minimal handler, the YTX simulator
-// and the fake Slack API on loopback, and the client pool.
+// and the fake Slack API on loopback (which the Bolt app, when started, is
+// pointed at too), and the client pool.
 type loadEnv struct {
 	base      string // the bot server
 	slackBase string // the fake Slack API
+	ytxBase   string // the YTX simulator
 	client    *http.Client
 	slack     *loadSlack
 	sim       *ytxsim.Sim
@@ -387,6 +428,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	e := &loadEnv{
 		base:      "http://" + ln.Addr().String(),
 		slackBase: slackSrv.URL,
+		ytxBase:   simSrv.URL,
 		client:    &http.Client{Timeout: 10 * time.Second, Transport: keepAlive()},
 		slack:     fs,
 		sim:       sim,
@@ -433,10 +475,19 @@ func (e *loadEnv) responseURL(trigger string) string {
 	return e.slackBase + "/response/" + trigger
 }
 
-// send posts one signed command to path and checks the answer: 200, JSON,
-// ephemeral. It returns the answer's text.
+// url is where path is served: a path on the bot server, or an absolute
+// URL (the Bolt app's).
+func (e *loadEnv) url(path string) string {
+	if strings.HasPrefix(path, "http://") {
+		return path
+	}
+	return e.base + path
+}
+
+// send posts one signed command to path (see url) and checks the answer:
+// 200, JSON, ephemeral. It returns the answer's text.
 func (e *loadEnv) send(path, body string) (string, error) {
-	req, err := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, e.url(path), strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -553,31 +604,210 @@ func (e *loadEnv) run(tb testing.TB, path string, n, conc int, timer interface {
 	return loadResult{n: n, elapsed: elapsed, cpu: cpu, p50: at(0.50), p99: at(0.99), max: lat[n-1], late: int(late.Load())}
 }
 
+// boltApp is the Bolt for JavaScript side: `node bench/bolt/app.js`, a
+// subprocess pointed at the same YTX simulator and fake Slack API.
+type boltApp struct {
+	url    string // where it takes slash commands
+	pid    int
+	exited chan struct{}
+	err    error // from Wait, once exited is closed
+}
+
+// readyWriter is the node process's stdout: it hands over the address of
+// the first "ready ADDR" line and drops the rest.
+type readyWriter struct {
+	buf   []byte
+	ready chan string
+	sent  bool
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	if w.sent {
+		return len(p), nil
+	}
+	w.buf = append(w.buf, p...)
+	for {
+		line, rest, ok := bytes.Cut(w.buf, []byte("\n"))
+		if !ok {
+			return len(p), nil
+		}
+		w.buf = rest
+		if addr, ok := strings.CutPrefix(strings.TrimSpace(string(line)), "ready "); ok {
+			w.sent = true
+			w.ready <- addr
+			return len(p), nil
+		}
+	}
+}
+
+// startBolt installs bench/bolt's packages when node_modules is missing
+// (npm ci), starts the app, waits for its "ready" line and stops it when
+// the benchmark ends.
+func startBolt(b *testing.B, e *loadEnv) *boltApp {
+	b.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Fatalf("-bolt needs Node.js (node >= 18 and npm on PATH) to run bench/bolt; install it, or run without -bolt: %v", err)
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "..", "bench", "bolt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "app.js")); err != nil {
+		b.Fatalf("-bolt: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@slack", "bolt", "package.json")); errors.Is(err, os.ErrNotExist) {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			b.Fatalf("-bolt: bench/bolt/node_modules is missing and npm is not on PATH: %v", err)
+		}
+		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("-bolt: npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+
+	// The same 10,000 identity → phone pairs, as JSON (Node cannot read bbolt).
+	phones := make(map[string]string, loadUsers)
+	for i := range loadUsers {
+		phones[bot.IdentityOf(bot.Slack, loadTeam, loadUserID(i))] = loadPhone(i)
+	}
+	data, err := json.Marshal(phones)
+	if err != nil {
+		b.Fatal(err)
+	}
+	phonesFile := filepath.Join(b.TempDir(), "phones.json")
+	if err := os.WriteFile(phonesFile, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+
+	cmd := exec.Command(node, "app.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"BOLT_PORT=0",
+		"SLACK_SIGNING_SECRET="+loadSecret,
+		"SLACK_BOT_TOKEN="+loadToken,
+		"SLACK_API_URL="+e.slackBase+"/",
+		"SLACK_TEAM_ID="+loadTeam,
+		"YTX_BASE_URL="+e.ytxBase,
+		"YTX_ACCOUNT_SID="+ytxSID,
+		"YTX_AUTH_TOKEN="+ytxToken,
+		"YTX_APP_ID="+ytxApp,
+		"PHONES_FILE="+phonesFile,
+	)
+	out := &readyWriter{ready: make(chan string, 1)}
+	cmd.Stdout = out
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("-bolt: start node: %v", err)
+	}
+	app := &boltApp{pid: cmd.Process.Pid, exited: make(chan struct{})}
+	go func() {
+		app.err = cmd.Wait()
+		close(app.exited)
+	}()
+	b.Cleanup(func() {
+		select {
+		case <-app.exited:
+			if app.url != "" {
+				b.Errorf("bolt app exited during the benchmark: %v", app.err)
+			}
+			return
+		default:
+		}
+		_ = cmd.Process.Kill()
+		<-app.exited
+	})
+
+	deadline := time.NewTimer(60 * time.Second)
+	defer deadline.Stop()
+	select {
+	case addr := <-out.ready:
+		app.url = "http://" + addr + "/slack/commands"
+	case <-app.exited:
+		b.Fatalf("bolt app exited before it was ready: %v", app.err)
+	case <-deadline.C:
+		b.Fatal("bolt app not ready after 60s")
+	}
+	return app
+}
+
+// cpu is the node process's user+sys CPU time so far (0 where /proc is
+// missing). /proc/PID/stat counts in clock ticks, 100 a second on Linux.
+func (a *boltApp) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", a.pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+1:])) // f[0] is field 3 (state); utime and stime are fields 14 and 15
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * (time.Second / 100)
+}
+
 // BenchmarkSlackDialBack is SPEC §10's end-to-end throughput and ack
 // latency: ytxbot (the real adapter and core) against a minimal net/http
-// handler doing the same work, in the same run, at 50 and 200 concurrent
+// handler doing the same work, and with -bolt against the same work written
+// with Bolt for JavaScript, in the same run, at 50 and 200 concurrent
 // clients. Use -benchtime=Nx: each sub-benchmark sends b.N requests.
 func BenchmarkSlackDialBack(b *testing.B) {
 	e := newLoadEnv(b)
+	var boltJS *boltApp
+	if *boltFlag {
+		boltJS = startBolt(b, e)
+	}
 
 	// Warm-up, not measured: every caller's users.info is cached (as in
-	// steady state; the cache keeps it 10 minutes), connections are open.
-	e.run(b, "/slack/commands", loadWarmup, 50, nil)
-	e.run(b, "/minimal/commands", loadWarmup, 50, nil)
+	// steady state; the cache keeps it 10 minutes), and every side has as
+	// many keep-alive connections open as the highest concurrency uses.
+	// (Node accepts one new connection per event-loop iteration, so a
+	// burst of 150 new connections at the start of bolt/c=200 took seconds
+	// under load: a p99 of 6-7 s that is connection set-up, not steady
+	// state.)
+	concs := []int{50, 200}
+	warmConc := slices.Max(concs)
+	e.run(b, "/slack/commands", loadWarmup, warmConc, nil)
+	e.run(b, "/minimal/commands", loadWarmup, warmConc, nil)
+	if boltJS != nil {
+		e.run(b, boltJS.url, loadWarmup, warmConc, nil)
+	}
 	e.adapter.Wait()
-	if got := e.slack.usersInfo.Load(); got != loadCallers {
-		b.Fatalf("warm-up: %d users.info calls, want %d (one per caller)", got, loadCallers)
+	if got := e.slack.usersInfo.Load(); got != 0 {
+		b.Fatalf("warm-up: %d users.info calls, want none (users.list told the adapter everyone)", got)
 	}
 
 	sides := []struct{ name, path string }{{"ytxbot", "/slack/commands"}, {"minimal", "/minimal/commands"}}
+	if boltJS != nil {
+		sides = append(sides, struct{ name, path string }{"bolt", boltJS.url})
+	}
 	results := map[string]loadResult{}
-	concs := []int{50, 200}
 	for _, conc := range concs {
 		for _, s := range sides {
 			name := fmt.Sprintf("%s/c=%d", s.name, conc)
 			b.Run(name, func(b *testing.B) {
 				posts, dials, infos := e.slack.posts.Load(), e.sim.Count(ytx.ActionDialBack), e.slack.usersInfo.Load()
+				var nodeCPU time.Duration
+				if s.name == "bolt" {
+					nodeCPU = boltJS.cpu()
+				}
 				r := e.run(b, s.path, b.N, conc, b)
+				if s.name == "bolt" {
+					// The node process's CPU counts too: the whole work of this side.
+					nodeCPU = boltJS.cpu() - nodeCPU
+					r.cpu += nodeCPU
+					b.ReportMetric(float64(nodeCPU.Microseconds())/float64(b.N), "node-cpu-us/op")
+				}
 				e.adapter.Wait() // late replies, if any, are delivered before counting
 				if got := e.slack.posts.Load() - posts; got != int64(b.N) {
 					b.Fatalf("%d chat.postMessage for %d commands", got, b.N)
@@ -590,16 +820,27 @@ func BenchmarkSlackDialBack(b *testing.B) {
 				b.ReportMetric(ms(r.p99), "p99-ms")
 				b.ReportMetric(ms(r.max), "max-ms")
 				b.ReportMetric(float64(r.late), "late")
-				// CPU per request of the whole process and the cores it kept
-				// busy (of 2): a run starved by other load on the machine
-				// shows here.
+				// CPU per request of the whole process (plus node's, for
+				// bolt) and the cores it kept busy (of 2): a run starved by
+				// other load on the machine shows here.
 				b.ReportMetric(float64(r.cpu.Microseconds())/float64(b.N), "cpu-us/op")
 				b.ReportMetric(r.cpu.Seconds()/r.elapsed.Seconds(), "cores")
 				b.ReportMetric(float64(e.slack.usersInfo.Load()-infos)/float64(b.N), "users.info/op")
 				results[name] = r
-				if y, ok := results[fmt.Sprintf("ytxbot/c=%d", conc)]; ok && s.name == "minimal" && b.N > 1 {
+				y, ok := results[fmt.Sprintf("ytxbot/c=%d", conc)]
+				if !ok || b.N <= 1 {
+					return
+				}
+				switch s.name {
+				case "minimal":
 					b.Logf("c=%d: ratio ytxbot/minimal %.2f req/s (SPEC §10: >= 0.70); p99 ytxbot %.2f ms (SPEC §10 at c=50: <= 15 ms), max %.1f ms (< 3 s)",
 						conc, y.rate()/r.rate(), ms(y.p99), ms(y.max))
+				case "bolt":
+					line := fmt.Sprintf("c=%d: ratio ytxbot/bolt %.2f req/s (SPEC §10: >= 5)", conc, y.rate()/r.rate())
+					if m, ok := results[fmt.Sprintf("minimal/c=%d", conc)]; ok {
+						line += fmt.Sprintf(", ytxbot/minimal %.2f (>= 0.70), bolt/minimal %.2f", y.rate()/m.rate(), r.rate()/m.rate())
+					}
+					b.Log(line)
 				}
 			})
 		}
@@ -612,5 +853,9 @@ func BenchmarkSlackDialBack(b *testing.B) {
 		}
 		b.Logf("c=%d: ytxbot %.0f req/s (p50 %.2f ms, p99 %.2f ms, max %.1f ms, %d late) | minimal %.0f req/s (p50 %.2f ms, p99 %.2f ms, max %.1f ms) | ratio ytxbot/minimal %.2f (SPEC §10: >= 0.70)",
 			conc, y.rate(), ms(y.p50), ms(y.p99), ms(y.max), y.late, m.rate(), ms(m.p50), ms(m.p99), ms(m.max), y.rate()/m.rate())
+		if o, ok := results[fmt.Sprintf("bolt/c=%d", conc)]; ok {
+			b.Logf("c=%d: bolt %.0f req/s (p50 %.2f ms, p99 %.2f ms, max %.1f ms) | ratio ytxbot/bolt %.2f (SPEC §10: >= 5)",
+				conc, o.rate(), ms(o.p50), ms(o.p99), ms(o.max), y.rate()/o.rate())
+		}
 	}
 }
