@@ -1098,16 +1098,22 @@ func badInputForeignButtons(t *testing.T, h *hostile, s *tgE2EScript) {
 		return slackCall != "" && slackMeet != "" && tgCall != ""
 	})
 	noRing(t, h.sim, func() {
-		for _, data := range []string{"c:" + slackCall + ":again", "c:" + slackCall + ":check", "c:" + slackCall + ":refresh",
-			"m:" + slackMeet + ":end", "m:" + slackMeet + ":hangup:1", "m:" + slackMeet + ":refresh", "m:" + slackMeet + ":confirm"} {
+		// Ids that are no button's. (A padded id, c:02:again, reads as the
+		// button c:2:again: the owner's own Call again, which may ring.)
+		garbage := []string{"c:-1:again", "c:99999999999999999999:again", "x", "::::", "c:" + tgCall + ":again\x00",
+			"C:" + tgCall + ":AGAIN", "c:" + tgCall + ":again:x"}
+		for _, data := range append([]string{"c:" + slackCall + ":again", "c:" + slackCall + ":check", "c:" + slackCall + ":refresh",
+			"m:" + slackMeet + ":end", "m:" + slackMeet + ":hangup:1", "m:" + slackMeet + ":refresh", "m:" + slackMeet + ":confirm"}, garbage...) {
 			u, cq := s.click(tgE2EAlice, 1, data)
 			h.tgUpdate(t, u)
 			a := h.tgWait(t, "the answer to "+data, "answerCallbackQuery", func(c tgE2ECall) bool { return c.Form["callback_query_id"] == cq })
 			if !strings.Contains(a.Form["text"], "no longer applies") {
-				t.Errorf("Telegram click %s on a Slack record: %q", data, a.Form["text"])
+				t.Errorf("Telegram click %q: %q", data, a.Form["text"])
 			}
 		}
-		for i, action := range []string{"c:" + tgCall + ":again", "c:" + tgCall + ":check"} {
+		for i, action := range []string{"c:" + tgCall + ":again", "c:" + tgCall + ":check",
+			"m:" + slackMeet + ":hangup:999", "m:" + slackMeet + ":hangup:-1", "m:" + slackMeet + ":hangup:x",
+			"c:" + slackCall + ":again\x00", "c:99999999999999999999:again", "::::"} {
 			trigger := fmt.Sprintf("foreign-click-%d", i)
 			p := e2eClickPayload("U0001", "alice", "1700000000.000001", "card_actions", action, action, h.slack.URL()+"response/"+trigger)
 			if code, answer := sc.signedPost("/slack/interactions", p, e2eSigningSecret); code != http.StatusOK || len(answer) != 0 {
@@ -1115,7 +1121,7 @@ func badInputForeignButtons(t *testing.T, h *hostile, s *tgE2EScript) {
 			}
 			r := h.slack.waitFor(t, "the answer to "+action, "/response/"+trigger, nil)
 			if m := e2eDecodePrivate(t, "click answer", r.Body); !strings.Contains(m.Text, "no longer applies") {
-				t.Errorf("Slack click %s on a Telegram call: %q", action, m.Text)
+				t.Errorf("Slack click %q: %q", action, m.Text)
 			}
 		}
 	})
@@ -1567,14 +1573,19 @@ func badInputYTX(t *testing.T, h *hostile, s *tgE2EScript) {
 			}
 		})
 	}
-	// A meeting and an invite, whose answers are lost the same way.
+	// A meeting and an invite, whose answers are lost the same way; and a
+	// meeting YTX says it created without saying which room.
+	truncated := answerRaw(200, "application/json", `{"statusCode":"0","statusMsg":{"meid":`)
 	for _, tc := range []struct {
 		name, action, cmd, text string
+		answer                  http.HandlerFunc
 	}{
-		{"create", ytx.ActionCreateMeeting, "/meet", "create lost <@U0002|bob>"},
-		{"invite", ytx.ActionInvite, "/meet", "invite <@U0666>"},
+		{"create/truncated JSON", ytx.ActionCreateMeeting, "/meet", "create lost <@U0002|bob>", truncated},
+		{"create/success without a room", ytx.ActionCreateMeeting, "/meet", "create roomless <@U0002|bob> --confirm",
+			answerJSON(200, map[string]any{"statusCode": "0", "statusMsg": "提交成功"})},
+		{"invite/truncated JSON", ytx.ActionInvite, "/meet", "invite 13700000005", truncated},
 	} {
-		t.Run(tc.name+"/truncated JSON", func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			if tc.action == ytx.ActionInvite {
 				// A meeting to invite into, created for real.
 				if rep := h.slackClient(t).command("/meet", "create real <@U0002|bob>", "U0001", "alice", "garbage-real"); strings.Contains(rep.Text, "can't") {
@@ -1584,9 +1595,9 @@ func badInputYTX(t *testing.T, h *hostile, s *tgE2EScript) {
 				h.want.rang++
 			}
 			sent := h.ytx.count(tc.action)
-			h.ytx.fail(tc.action, 1, answerRaw(200, "application/json", `{"statusCode":"0","statusMsg":{"meid":`))
+			h.ytx.fail(tc.action, 1, tc.answer)
 			noRing(t, h.sim, func() {
-				rep := h.slackClient(t).command(tc.cmd, tc.text, "U0001", "alice", "garbage-"+tc.name)
+				rep := h.slackClient(t).command(tc.cmd, tc.text, "U0001", "alice", "garbage-"+strings.ReplaceAll(tc.name, " ", "-"))
 				if !strings.Contains(rep.Text, "can't tell whether the phones are ringing") {
 					t.Errorf("answer %.300q, want outcome unknown", rep.Text)
 				}
