@@ -886,10 +886,17 @@ func badInputTelegramWebhook(t *testing.T, h *hostile, s *tgE2EScript) {
 			edited["edited_message"] = edited["message"]
 			delete(edited, "message")
 			channel, _ := tgSay(s, tgE2EAlice, map[string]any{"id": -3003, "type": "channel", "title": "news"}, "/call dialback @bob")
-			for _, u := range []map[string]any{fromBot, otherBot, edited, channel} {
+			// Entities that point outside the text or into the middle of a
+			// character: no command is found in them.
+			outside, _ := tgSay(s, tgE2EAlice, tgE2EChat, "/call dialback @bob")
+			outside["message"].(map[string]any)["entities"] = []map[string]any{{"type": "bot_command", "offset": 100, "length": 5},
+				{"type": "bot_command", "offset": -3, "length": 5}, {"type": "bot_command", "offset": 0, "length": -5}}
+			split, _ := tgSay(s, tgE2EAlice, tgE2EChat, "😀/call dialback @bob")
+			split["message"].(map[string]any)["entities"] = []map[string]any{{"type": "bot_command", "offset": 1, "length": 5}}
+			for _, u := range []map[string]any{fromBot, otherBot, edited, channel, outside, split} {
 				h.silent = append(h.silent, u)
 			}
-			for _, u := range []map[string]any{{"update_id": 0}, fromBot, otherBot, edited, channel,
+			for _, u := range []map[string]any{{"update_id": 0}, fromBot, otherBot, edited, channel, outside, split,
 				{"update_id": s.update + 1, "poll": map[string]any{"id": "1"}}} {
 				h.tgUpdate(t, u)
 			}
