@@ -245,21 +245,38 @@ func (b *Bot) Handle(ctx context.Context, req *Request) (rep Reply) {
 			rep = Reply{Text: tr(loc, msgInternal)}
 		}
 	}()
+	// Deduplication (SPEC §9): a read first; the key itself is written
+	// with a ringing request's first write (one commit for both), or after
+	// any other request. Two deliveries racing to ring are told apart by
+	// that write; a read-only command delivered twice at once is harmless.
+	var key string
 	if req.ID != "" {
-		first, err := b.store.MarkSeen(ctx, "req:"+string(req.Platform)+":"+req.Workspace+":"+req.ID, b.now())
+		key = "req:" + string(req.Platform) + ":" + req.Workspace + ":" + req.ID
+		seen, err := b.store.Seen(ctx, key)
 		if err != nil {
 			return b.fail(ctx, loc, "dedupe", err)
 		}
-		if !first {
+		if seen {
 			return Reply{Silent: true}
 		}
 	}
-	t := &turn{b: b, req: req, loc: loc, identity: req.Identity()}
+	t := &turn{b: b, req: req, loc: loc, identity: req.Identity(), dedupe: key}
+	defer func() {
+		if t.dedupe == "" {
+			return
+		}
+		if _, err := b.store.MarkSeen(context.WithoutCancel(ctx), t.dedupe, b.now()); err != nil {
+			b.log.ErrorContext(ctx, "dedupe", "err", err)
+		}
+	}()
 	var err error
 	if req.Action != nil || req.Contact != nil {
 		rep, err = t.action(ctx)
 	} else {
 		rep, err = t.command(ctx)
+	}
+	if errors.Is(err, errRedelivered) {
+		return Reply{Silent: true}
 	}
 	if err != nil {
 		t.refused(ctx, err)

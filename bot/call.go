@@ -75,7 +75,7 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 	// answer can be reconciled and nothing is rung twice.
 	var c *Call
 	var in *Intent
-	err = t.b.store.Write(ctx, func(w Writer) error {
+	err = t.claimWrite(ctx, func(w Writer) error {
 		id, err := w.NextID("call")
 		if err != nil {
 			return err

@@ -137,7 +137,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 	// answer can be reconciled.
 	var m *Meeting
 	var in *Intent
-	err = t.b.store.Write(ctx, func(w Writer) error {
+	err = t.claimWrite(ctx, func(w Writer) error {
 		id, err := w.NextID("meeting")
 		if err != nil {
 			return err
@@ -340,7 +340,7 @@ func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef
 	if err != nil {
 		return Reply{}, err
 	}
-	err = t.b.store.Write(ctx, func(w Writer) error {
+	err = t.claimWrite(ctx, func(w Writer) error {
 		if err := w.AddHits(hits, t.now()); err != nil {
 			return err
 		}

@@ -200,8 +200,10 @@ type Store interface {
 	CallByRequestID(ctx context.Context, requestID string) (*Call, error)
 	Calls(ctx context.Context, f CallFilter) ([]*Call, error)
 
-	// MarkSeen records key and reports whether it is new (dedupe).
+	// MarkSeen records key and reports whether it is new (dedupe); Seen
+	// only reads (a request's key is written with its first write).
 	MarkSeen(ctx context.Context, key string, at time.Time) (bool, error)
+	Seen(ctx context.Context, key string) (bool, error)
 	PutIntent(ctx context.Context, in *Intent) error
 	Intent(ctx context.Context, id string) (*Intent, error)
 	Intents(ctx context.Context, outcome string) ([]*Intent, error)

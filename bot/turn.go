@@ -19,6 +19,7 @@ type turn struct {
 	req      *Request
 	loc      string
 	identity string
+	dedupe   string // the request's dedupe key, until written
 
 	// ringing names the ringing action being attempted ("call.dialback",
 	// "meet.create", "meet.invite") and targets its masked numbers once
@@ -376,6 +377,33 @@ func (t *turn) newIntent(kind string, meetingID, callID int64) (*Intent, error) 
 	}
 	return &Intent{ID: prefix + "-" + hex.EncodeToString(rnd[:]), Kind: kind, Identity: t.identity,
 		MeetingID: meetingID, CallID: callID, Created: t.now(), Outcome: "pending"}, nil
+}
+
+// errRedelivered: another delivery of the same request got to ring first.
+var errRedelivered = errors.New("bot: request already handled")
+
+// claimWrite is a ringing request's first write, before YTX is asked: fn's
+// writes and the request's dedupe key land in one commit, so that the key
+// costs no commit of its own and two deliveries racing to ring cannot both
+// get past it.
+func (t *turn) claimWrite(ctx context.Context, fn func(w Writer) error) error {
+	key, at := t.dedupe, t.now()
+	err := t.b.store.Write(ctx, func(w Writer) error {
+		if key != "" {
+			first, err := w.MarkSeen(key, at)
+			if err != nil {
+				return err
+			}
+			if !first {
+				return errRedelivered
+			}
+		}
+		return fn(w)
+	})
+	if err == nil {
+		t.dedupe = ""
+	}
+	return err
 }
 
 // settle stores, in one write, what a ringing request's answer decided: the

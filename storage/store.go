@@ -413,6 +413,20 @@ func (db *DB) MarkSeen(ctx context.Context, key string, at time.Time) (bool, err
 	return first, err
 }
 
+// Seen reports whether key was recorded by MarkSeen, in a read
+// transaction: no commit.
+func (db *DB) Seen(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var seen bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bSeen).Get([]byte(key)) != nil
+		return nil
+	})
+	return seen, err
+}
+
 // markSeenTx stores key k with time v unless it is there; it reports whether
 // it stored it.
 func markSeenTx(tx *bolt.Tx, k, v []byte) (bool, error) {

@@ -291,10 +291,17 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	a.wg.Add(1)
+	// Not in a.wg: Wait is for replies in flight, and this runs until ctx
+	// ends; Run returns only after it.
+	pctx, stopPeople := context.WithCancel(ctx)
+	people := make(chan struct{})
 	go func() {
-		defer a.wg.Done()
-		a.keepPeople(ctx)
+		defer close(people)
+		a.keepPeople(pctx)
+	}()
+	defer func() {
+		stopPeople()
+		<-people
 	}()
 	if a.socketMode() {
 		return a.runSocket(ctx)

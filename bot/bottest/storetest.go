@@ -494,7 +494,18 @@ func storeMarkSeen(t *testing.T, st bot.Store) {
 			t.Errorf("MarkSeen(%q, %v) = %v, want %v", key, at, got, want)
 		}
 	}
+	seen := func(key string, want bool) {
+		t.Helper()
+		got, err := st.Seen(ctx, key)
+		mustOK(t, "Seen", err)
+		if got != want {
+			t.Errorf("Seen(%q) = %v, want %v", key, got, want)
+		}
+	}
+	seen("req:slack:T1:trigger1", false)
 	mark("req:slack:T1:trigger1", StoreBase, true)
+	seen("req:slack:T1:trigger1", true)
+	seen("req:slack:T1:trigger", false)
 	mark("req:slack:T1:trigger1", StoreBase, false)
 	mark("req:slack:T1:trigger1", StoreBase.Add(time.Minute), false)
 	mark("req:slack:T1:trigger1", StoreBase.Add(-time.Minute), false)

@@ -229,6 +229,13 @@ func (s *Store) MarkSeen(_ context.Context, key string, at time.Time) (bool, err
 	return true, nil
 }
 
+func (s *Store) Seen(_ context.Context, key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.seen[key]
+	return ok, nil
+}
+
 func (s *Store) PutIntent(_ context.Context, in *bot.Intent) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
