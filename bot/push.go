@@ -44,10 +44,12 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		if CallCard(c, b.cfg.Locale, c.Created).Text() == before && p.Kind != ytx.PushCDR {
 			return true, nil // a duplicate or a late, older event
 		}
+		// The card is a view: it need not wait for the fsync (the record
+		// lock keeps edits in order); the push is acknowledged after it.
+		b.editCard(ctx, c.Card, CallCard(c, b.cfg.Locale, b.now()))
 		if err := b.store.PutCall(ctx, c); err != nil {
 			return true, err
 		}
-		b.editCard(ctx, c.Card, CallCard(c, b.cfg.Locale, b.now()))
 		return true, nil
 	case ytx.PushMeeting:
 		m, err := b.pushMeeting(ctx, p)
@@ -67,10 +69,10 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		if b.evidence(m) == before {
 			return true, nil
 		}
+		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now())) // as for calls
 		if err := b.store.PutMeeting(ctx, m); err != nil {
 			return true, err
 		}
-		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, b.now()))
 		return true, b.summarize(ctx, m)
 	}
 	if err := b.store.AddPush(ctx, UnmatchedPush{At: b.now(), Body: p.Raw}); err != nil {

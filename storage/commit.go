@@ -26,14 +26,20 @@ type groupCommit struct {
 }
 
 type pendingWrite struct {
-	fn   func(*bolt.Tx) error
-	done chan error
+	fn    func(*bolt.Tx) error
+	after func() // run by the committer once fn's writes are committed
+	done  chan error
 }
 
-func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
+func (g *groupCommit) do(fn func(*bolt.Tx) error) error { return g.doAfter(fn, nil) }
+
+// doAfter is do, and after (when not nil) runs once fn's writes are
+// committed, before do returns and in commit order: what mirrors the file
+// in memory (the record cache) then never goes back in time.
+func (g *groupCommit) doAfter(fn func(*bolt.Tx) error, after func()) error {
 	done := make(chan error, 1)
 	g.mu.Lock()
-	g.queue = append(g.queue, pendingWrite{fn, done})
+	g.queue = append(g.queue, pendingWrite{fn, after, done})
 	if g.running {
 		g.mu.Unlock()
 		return <-done
@@ -62,11 +68,18 @@ func (g *groupCommit) commit(writes []pendingWrite) {
 	})
 	if err == nil || len(writes) == 1 {
 		for _, w := range writes {
+			if err == nil && w.after != nil {
+				w.after()
+			}
 			w.done <- err
 		}
 		return
 	}
 	for _, w := range writes {
-		w.done <- g.db.Update(w.fn)
+		err := g.db.Update(w.fn)
+		if err == nil && w.after != nil {
+			w.after()
+		}
+		w.done <- err
 	}
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -140,15 +141,15 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 		}
 		var n int
 		var next []byte
+		var dels [][]byte
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			n, next = 0, nil
+			n, next, dels = 0, nil, nil
 			b := tx.Bucket(bucket)
 			c := b.Cursor()
 			k, v := c.First()
 			if from != nil {
 				k, v = c.Seek(from)
 			}
-			var dels [][]byte
 			for seen := 0; k != nil; k, v = c.Next() {
 				if seen == sweepChunk {
 					next = append([]byte(nil), k...)
@@ -177,6 +178,13 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 		})
 		if err != nil {
 			return total, fmt.Errorf("storage: purge %s: %w", bucket, err)
+		}
+		if calls := bytes.Equal(bucket, bCalls); calls || bytes.Equal(bucket, bMeetings) {
+			ids := make([]int64, len(dels))
+			for i, k := range dels {
+				ids[i] = btoi(k)
+			}
+			db.cache.drop(calls, ids)
 		}
 		total += n
 		if next == nil {

@@ -40,6 +40,7 @@ type DB struct {
 	retention time.Duration
 	log       *slog.Logger
 	writes    *groupCommit
+	cache     *recordCache
 
 	// afterPurge, when set (tests), is called by RunSweeper after each Purge.
 	afterPurge func(Purged, error)
@@ -99,7 +100,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	return &DB{bolt: bdb, now: o.now, retention: o.retention, log: o.log, writes: &groupCommit{db: bdb}}, nil
+	return &DB{bolt: bdb, now: o.now, retention: o.retention, log: o.log, writes: &groupCommit{db: bdb}, cache: newRecordCache()}, nil
 }
 
 // Close closes the database file. Every write acknowledged before is on disk.

@@ -236,13 +236,20 @@ func (db *DB) NextID(ctx context.Context, seq string) (int64, error) {
 // PutMeeting stores m under its ID, replacing the record, and keeps the YTX
 // id index in step.
 func (db *DB) PutMeeting(ctx context.Context, m *bot.Meeting) error {
-	return db.Write(ctx, func(w bot.Writer) error { return w.PutMeeting(m) })
+	e, err := encodeMeeting(m)
+	if err != nil {
+		return err
+	}
+	return db.Write(ctx, func(w bot.Writer) error { return w.(*txWriter).putMeeting(e) })
 }
 
 // Meeting returns meeting id or bot.ErrNotFound.
 func (db *DB) Meeting(ctx context.Context, id int64) (*bot.Meeting, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if m, ok := db.cache.meeting(id); ok {
+		return m, nil
 	}
 	var m bot.Meeting
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -263,18 +270,26 @@ func (db *DB) MeetingByYTXID(ctx context.Context, ytxID string) (*bot.Meeting, e
 	if ytxID == "" {
 		return nil, bot.ErrNotFound
 	}
-	var m bot.Meeting
+	if m, ok := db.cache.meetingByYTX(ytxID); ok {
+		return m, nil
+	}
+	var m *bot.Meeting
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		key := tx.Bucket(bYTXIDs).Get([]byte(ytxID))
 		if key == nil {
 			return bot.ErrNotFound
 		}
-		return getJSON(tx, bMeetings, key, &m)
+		var ok bool
+		if m, ok = db.cache.meeting(btoi(key)); ok {
+			return nil
+		}
+		m = new(bot.Meeting)
+		return getJSON(tx, bMeetings, key, m)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &m, nil
+	return m, nil
 }
 
 // Meetings returns the meetings that match f, newest (highest id) first: a
@@ -288,7 +303,11 @@ func (db *DB) Meetings(ctx context.Context, f bot.MeetingFilter) ([]*bot.Meeting
 
 // PutCall stores c under its ID, replacing the record.
 func (db *DB) PutCall(ctx context.Context, c *bot.Call) error {
-	return db.Write(ctx, func(w bot.Writer) error { return w.PutCall(c) })
+	e, err := encodeCall(c)
+	if err != nil {
+		return err
+	}
+	return db.Write(ctx, func(w bot.Writer) error { return w.(*txWriter).putCall(e) })
 }
 
 func putCallTx(tx *bolt.Tx, key, data []byte) error { return tx.Bucket(bCalls).Put(key, data) }
@@ -298,18 +317,23 @@ func (db *DB) CallByRequestID(ctx context.Context, requestID string) (*bot.Call,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var c bot.Call
+	var c *bot.Call
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bRequests).Get([]byte(requestID))
 		if id == nil || requestID == "" {
 			return bot.ErrNotFound
 		}
-		return getJSON(tx, bCalls, id, &c)
+		var ok bool
+		if c, ok = db.cache.call(btoi(id)); ok {
+			return nil
+		}
+		c = new(bot.Call)
+		return getJSON(tx, bCalls, id, c)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
 }
 
 // AddPush keeps an unmatched push, keyed by arrival time.
@@ -348,6 +372,9 @@ func (db *DB) Pushes(ctx context.Context, since time.Time) ([]bot.UnmatchedPush,
 func (db *DB) Call(ctx context.Context, id int64) (*bot.Call, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c, ok := db.cache.call(id); ok {
+		return c, nil
 	}
 	var c bot.Call
 	err := db.bolt.View(func(tx *bolt.Tx) error {
