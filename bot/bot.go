@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
@@ -162,6 +163,7 @@ type Bot struct {
 	edits     *editor
 	polls     poller
 	records   recordLocks
+	tracked   atomic.Int64
 	refusals  bursts // per identity
 	incidents bursts // per platform and kind
 }

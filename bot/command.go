@@ -113,6 +113,9 @@ type ParseContext struct {
 	Entities           []Entity          // Telegram; nil elsewhere
 	IsMeetingRef       func(string) bool // true when a bare token equals a meeting id the store knows for this workspace; may be nil
 	BotUsername        string            // Telegram: our bot's username (strip "/meet@OurBot" to "/meet")
+	// NotSlack: the text is not Slack's, so <…> in a title is text, not a
+	// Slack link or mention to decode (a Telegram title "<b>x</b>" stays).
+	NotSlack bool
 }
 
 // Limits of input hygiene. A command is typed by a person; anything longer

@@ -574,7 +574,7 @@ func (p *parser) generic(spec subSpec, args []token) error {
 			continue
 		}
 		if spec.title && !sawFlag {
-			if w := titleWord(t); w != "" {
+			if w := titleWord(t, !p.pc.NotSlack); w != "" {
 				title = append(title, w)
 				messy = messy || strings.ContainsFunc(w, unicode.IsSpace)
 			}
@@ -830,8 +830,11 @@ func (p *parser) username(t token) (PartyRef, bool, error) {
 
 // titleWord returns a word of a title as it should read: Slack's channel
 // and link markup shown as text, its & < > escapes undone.
-func titleWord(t token) string {
+func titleWord(t token, slack bool) string {
 	s := t.text
+	if !slack {
+		return s
+	}
 	if !t.quoted && strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") && len(s) > 2 {
 		body, label, hasLabel := strings.Cut(s[1:len(s)-1], "|")
 		switch {

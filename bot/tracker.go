@@ -38,6 +38,10 @@ func (b *Bot) RefreshOpen(ctx context.Context) (open, ringing int, err error) {
 	return b.PollDue(ctx, 0, true)
 }
 
+// Tracked is the number of open meetings the poller found at its last
+// round (a gauge for /metrics).
+func (b *Bot) Tracked() int { return int(b.tracked.Load()) }
+
 // Poll tracks open meetings until ctx is done: queryMeeting on a schedule
 // that backs off while nothing changes, with bounded concurrency so a
 // thousand meetings do not flood YTX.
@@ -49,8 +53,11 @@ func (b *Bot) Poll(ctx context.Context, interval time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if _, _, err := b.PollDue(ctx, interval, false); err != nil && ctx.Err() == nil {
+			open, _, err := b.PollDue(ctx, interval, false)
+			if err != nil && ctx.Err() == nil {
 				b.log.WarnContext(ctx, "poll", "err", err)
+			} else if err == nil {
+				b.tracked.Store(int64(open))
 			}
 			if err := b.PollCalls(ctx); err != nil && ctx.Err() == nil {
 				b.log.WarnContext(ctx, "poll calls", "err", err)

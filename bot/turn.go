@@ -46,6 +46,7 @@ func (t *turn) command(ctx context.Context) (Reply, error) {
 		Entities:           t.req.Entities,
 		IsMeetingRef:       func(s string) bool { _, err := t.lookupMeeting(ctx, s); return err == nil },
 		BotUsername:        t.req.BotUsername,
+		NotSlack:           t.req.Platform != Slack,
 	}
 	cmd, err := Parse(t.req.Text, pc)
 	if err != nil {

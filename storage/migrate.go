@@ -38,6 +38,27 @@ var migrations = []migration{
 func schemaVersion() uint64 { return uint64(len(migrations)) }
 
 func migrate(bdb *bolt.DB, log *slog.Logger) error {
+	// The usual start: a current file with every bucket needs no write
+	// transaction (two fsyncs before the listeners open).
+	current := false
+	if err := bdb.View(func(tx *bolt.Tx) error {
+		v, fresh, err := readVersion(tx)
+		if err != nil || fresh || v != schemaVersion() {
+			return err
+		}
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				return nil
+			}
+		}
+		current = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	if current {
+		return nil
+	}
 	for {
 		var from uint64
 		done := false

@@ -132,6 +132,9 @@ func latest(ts ...time.Time) time.Time {
 // sweep deletes the keys of bucket for which match says del, walking it in
 // key order in transactions of at most sweepChunk keys; stop ends the walk.
 // match may change other buckets (indexes) in the same transaction.
+// errNothingToSweep ends a sweep transaction that found nothing to delete.
+var errNothingToSweep = errors.New("nothing to sweep")
+
 func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, k, v []byte) (del, stop bool, err error)) (int, error) {
 	total := 0
 	var from []byte // where the next chunk starts; nil = the beginning
@@ -167,6 +170,9 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 					dels = append(dels, append([]byte(nil), k...))
 				}
 			}
+			if len(dels) == 0 {
+				return errNothingToSweep // a rollback: no commit, no fsync
+			}
 			// Deleting under a moving cursor can skip keys: delete afterwards.
 			for _, k := range dels {
 				if err := b.Delete(k); err != nil {
@@ -176,6 +182,9 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 			n = len(dels)
 			return nil
 		})
+		if errors.Is(err, errNothingToSweep) {
+			err = nil
+		}
 		if err != nil {
 			return total, fmt.Errorf("storage: purge %s: %w", bucket, err)
 		}

@@ -46,6 +46,13 @@ func newMetrics() *metrics {
 	return m
 }
 
+// trackMeetings exports the number of open meetings being tracked.
+func (m *metrics) trackMeetings(n func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ytxbot_meetings_tracked", Help: "Open meetings the poller found at its last round.",
+	}, func() float64 { return float64(n()) }))
+}
+
 func (m *metrics) observeYTX(o ytx.Observation) {
 	result := o.StatusCode
 	switch {

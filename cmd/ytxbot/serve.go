@@ -18,6 +18,7 @@ import (
 
 	"github.com/ytxbot/ytxbot/bot"
 	"github.com/ytxbot/ytxbot/storage"
+	"github.com/ytxbot/ytxbot/ytx"
 )
 
 // Main is the serve process: configuration in, listeners, the core and its
@@ -71,7 +72,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := newYTXClient(cfg, m.metrics)
+	client, err := newYTXClient(cfg, m.metrics, ytx.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -85,6 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.metrics.trackMeetings(m.bot.Tracked)
 	sock := socketPath(cfg.Storage.Path)
 	adminLn, err := listenAdmin(sock)
 	if err != nil {

@@ -77,7 +77,7 @@ func TestServeMain(t *testing.T) {
 	}
 	code, body := get(t, admin+"/metrics")
 	if code != 200 || !strings.Contains(body, `ytxbot_http_requests_total{code="200",route="GET /healthz"} 1`) ||
-		!strings.Contains(body, `route="unmatched"`) {
+		!strings.Contains(body, `route="unmatched"`) || !strings.Contains(body, "ytxbot_meetings_tracked 0") {
 		t.Errorf("metrics: %d\n%s", code, body)
 	}
 	if code, _ := get(t, public+"/metrics"); code == 200 {
