@@ -141,6 +141,10 @@ func (t *turn) callAction(ctx context.Context, c *Call, verb string) (Reply, err
 		}
 		return t.callDialBack(ctx, cmd)
 	case "refresh", "check":
+		c, err := t.b.checkCall(ctx, c.ID)
+		if err != nil {
+			return Reply{}, err
+		}
 		t.b.editCard(ctx, c.Card, CallCard(c, t.b.cfg.Locale, t.now()))
 		return Reply{Text: tr(t.loc, msgRefreshed, "c"+strconv.FormatInt(c.ID, 10), stateText(t.loc, c.State))}, nil
 	}

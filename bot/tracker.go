@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -240,21 +241,65 @@ func (b *Bot) PollCalls(ctx context.Context) error {
 		if c.RequestID == "" {
 			continue
 		}
-		r, err := rec.CallRecord(ctx, c.RequestID)
+		err := b.settleFromRecord(ctx, rec, c.ID)
 		switch {
-		case errors.Is(err, ytx.ErrNotFound):
-			continue
 		case ytx.IsCode(err, ytx.CodeRateLimited):
 			return nil // try the rest next round
+		case errors.Is(err, errStore):
+			return err
 		case err != nil:
 			b.log.WarnContext(ctx, "call record", "call", c.ID, "err", err)
-			continue
 		}
-		applyRecord(c, *r)
-		if err := b.store.PutCall(ctx, c); err != nil {
-			return err
-		}
-		b.editCard(ctx, c.Card, CallCard(c, b.cfg.Locale, b.now()))
 	}
 	return nil
+}
+
+// errStore marks a store failure among YTX ones.
+var errStore = errors.New("store")
+
+// settleFromRecord asks YTX for call id's record and applies it, under the
+// record's lock (pushes may be applying at the same time). No record yet
+// is no error.
+func (b *Bot) settleFromRecord(ctx context.Context, rec CallRecorder, id int64) error {
+	unlock := b.records.lock("c", id)
+	defer unlock()
+	c, err := b.store.Call(ctx, id)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStore, err)
+	}
+	if !CallOpen(c.State) || c.RequestID == "" {
+		return nil
+	}
+	r, err := rec.CallRecord(ctx, c.RequestID)
+	if errors.Is(err, ytx.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	applyRecord(c, *r)
+	b.editCard(ctx, c.Card, CallCard(c, b.cfg.Locale, b.now()))
+	if err := b.store.PutCall(ctx, c); err != nil {
+		return fmt.Errorf("%w: %w", errStore, err)
+	}
+	return nil
+}
+
+// checkCall is *Check again* on a call: what was kept of its pushes is
+// applied again (a push may have come before the answer that names the
+// call), and with ytx.cdr_query its record is asked for.
+func (b *Bot) checkCall(ctx context.Context, id int64) (*Call, error) {
+	c, err := b.store.Call(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.replayPushes(ctx, c)
+	if rec, ok := b.tel.(CallRecorder); ok && b.cfg.CDRQuery {
+		if err := b.settleFromRecord(ctx, rec, id); errors.Is(err, errStore) {
+			return nil, err
+		} else if err != nil {
+			b.log.WarnContext(ctx, "call record", "call", id, "err", err)
+		}
+	}
+	return b.store.Call(ctx, id)
 }

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,29 @@ func TestPollCallsSettlesFromRecords(t *testing.T) {
 	}
 	if c := e.Notifier.Card(rep.Card); c.Status != "ended" || c.Duration <= 0 {
 		t.Errorf("after the record:\n%s", c.Text())
+	}
+}
+
+// TestCheckAgainOnCalls: *Check again* on a call asks for its record (with
+// ytx.cdr_query) and applies the pushes kept for it, instead of only
+// redrawing the card.
+func TestCheckAgainOnCalls(t *testing.T) {
+	e := bottest.NewWithSim(t, bot.Config{CDRQuery: true}, false, nil)
+	e.Map(t, "alice", "13800000001")
+	e.Map(t, "bob", "13900000002")
+	rep := e.Say("alice", "/call dialback @bob")
+	e.Advance(5 * time.Minute)
+	if c := e.Notifier.Card(rep.Card); c.Status != "placed" {
+		t.Fatalf("before the check:\n%s", c.Text())
+	}
+	queries := e.Sim.Count(ytx.ActionCallRecord)
+	if r := e.Click("alice", "c:1:check"); !strings.Contains(r.Text, "ended") {
+		t.Errorf("check answer: %q", r.Text)
+	}
+	if n := e.Sim.Count(ytx.ActionCallRecord) - queries; n != 1 {
+		t.Errorf("%d call-record queries, want 1", n)
+	}
+	if c := e.Notifier.Card(rep.Card); c.Status != "ended" || c.Duration <= 0 {
+		t.Errorf("after the check:\n%s", c.Text())
 	}
 }
