@@ -268,6 +268,9 @@ func latestTime(ts ...time.Time) time.Time {
 // applyRecord settles a call from its call-detail record: the authority on
 // times, duration, cost and recording.
 func applyRecord(c *Call, r ytx.CallRecord) {
+	if c.RequestID == "" {
+		c.RequestID = r.RequestID // an answer lost, the record matched by CustomParm
+	}
 	legRecord(&c.From, r.CallerStart, r.CallerEnd)
 	legRecord(&c.To, r.CalledStart, r.CalledEnd)
 	c.State = CallEnded

@@ -8,6 +8,7 @@ import (
 	"github.com/ytxbot/ytxbot/bot"
 	"github.com/ytxbot/ytxbot/bot/bottest"
 	"github.com/ytxbot/ytxbot/ytx"
+	"github.com/ytxbot/ytxbot/ytx/ytxsim"
 )
 
 // TestPollBacksOff: a meeting whose state stops changing is asked about
@@ -119,5 +120,33 @@ func TestCheckAgainOnCalls(t *testing.T) {
 	}
 	if c := e.Notifier.Card(rep.Card); c.Status != "ended" || c.Duration <= 0 {
 		t.Errorf("after the check:\n%s", c.Text())
+	}
+}
+
+// TestLostAnswerReconciledByRecord: YTX placed the call but its answer was
+// lost; the call-record push, matched by CustomParm, settles the card and
+// teaches the call its requestId (so later lookups by it work).
+func TestLostAnswerReconciledByRecord(t *testing.T) {
+	e := bottest.New(t, bot.Config{})
+	e.Map(t, "alice", "13800000001")
+	e.Map(t, "bob", "13900000002")
+	e.Sim.DropNext(ytx.ActionDialBack, 1, ytxsim.DropAfter)
+	rep := e.Say("alice", "/call dialback @bob")
+	if c := e.Notifier.Card(rep.Card); c.Status != "state unknown" {
+		t.Fatalf("after the lost answer:\n%s", c.Text())
+	}
+	e.Advance(5 * time.Minute)
+	c, err := e.Store.Call(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State != bot.CallEnded || c.RequestID == "" || c.Duration <= 0 {
+		t.Fatalf("call after the record push: %+v", c)
+	}
+	if byReq, err := e.Store.CallByRequestID(t.Context(), c.RequestID); err != nil || byReq.ID != 1 {
+		t.Errorf("by request id: %+v %v", byReq, err)
+	}
+	if card := e.Notifier.Card(rep.Card); card.Status != "ended" {
+		t.Errorf("card:\n%s", card.Text())
 	}
 }
