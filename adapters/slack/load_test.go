@@ -609,6 +609,7 @@ func (e *loadEnv) run(tb testing.TB, path string, n, conc int, timer interface {
 type boltApp struct {
 	url    string // where it takes slash commands
 	pid    int
+	stdin  io.WriteCloser // held open: node exits when it closes, even if this process dies
 	exited chan struct{}
 	err    error // from Wait, once exited is closed
 }
@@ -695,14 +696,19 @@ func startBolt(b *testing.B, e *loadEnv) *boltApp {
 		"YTX_AUTH_TOKEN="+ytxToken,
 		"YTX_APP_ID="+ytxApp,
 		"PHONES_FILE="+phonesFile,
+		"BOLT_EXIT_ON_STDIN_EOF=1",
 	)
 	out := &readyWriter{ready: make(chan string, 1)}
 	cmd.Stdout = out
 	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("-bolt: start node: %v", err)
 	}
-	app := &boltApp{pid: cmd.Process.Pid, exited: make(chan struct{})}
+	app := &boltApp{pid: cmd.Process.Pid, stdin: stdin, exited: make(chan struct{})}
 	go func() {
 		app.err = cmd.Wait()
 		close(app.exited)
@@ -716,6 +722,7 @@ func startBolt(b *testing.B, e *loadEnv) *boltApp {
 			return
 		default:
 		}
+		_ = app.stdin.Close()
 		_ = cmd.Process.Kill()
 		<-app.exited
 	})

@@ -24,6 +24,7 @@
 //   YTX_BASE_URL         YTX base URL (the simulator)
 //   YTX_ACCOUNT_SID, YTX_AUTH_TOKEN, YTX_APP_ID
 //   PHONES_FILE          JSON object: identity ("slack:TEAM:USER") → phone
+//   BOLT_EXIT_ON_STDIN_EOF=1  exit when stdin closes (set by the benchmark)
 //
 // When it listens it prints "ready 127.0.0.1:PORT" on stdout.
 
@@ -208,6 +209,15 @@ app.error(async (error) => {
   console.error('bolt bench: start:', e && e.message ? e.message : e);
   process.exit(1);
 });
+
+// With BOLT_EXIT_ON_STDIN_EOF=1 (the benchmark sets it and holds the other
+// end), exit when stdin closes: the benchmark has ended, even if it died
+// without stopping us.
+if (process.env.BOLT_EXIT_ON_STDIN_EOF === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
 
 for (const sig of ['SIGTERM', 'SIGINT']) {
   process.on(sig, () => process.exit(0));
