@@ -378,6 +378,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	}
 	core.RegisterNotifier(bot.Slack, a)
 	core.RegisterDirectory(bot.Slack, a)
+	core.RegisterRoster(bot.Slack, a)
 	b.Cleanup(a.Wait)
 	runCtx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
@@ -389,6 +390,11 @@ func newLoadEnv(b *testing.B) *loadEnv {
 		}
 	})
 	waitReady(b, a, ran)
+	// Run fills the users cache from users.list in the background; do it
+	// now, so that the warm-up finds it full (steady state).
+	if err := a.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
 
 	// The minimal handler's own bbolt file with the same 10,000 numbers.
 	mdb, err := bolt.Open(filepath.Join(dir, "minimal.db"), 0o600, nil)
