@@ -53,7 +53,14 @@ func (b *Bot) alertWindow() time.Duration {
 
 // windowText writes a window the way people say it: 10m, 1h, 1h30m.
 func windowText(d time.Duration) string {
-	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	s := d.String() // "10m0s", "1h0m0s", "1h30m0s"
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func orDefault(n, def int) int {

@@ -120,7 +120,7 @@ func TestProfilePhoneFallback(t *testing.T) {
 // within the window make one alert, do-not-disturb refusals none.
 func TestRefusalsAuditedAndAlerted(t *testing.T) {
 	alerts := []bot.Destination{{Platform: bot.Console, Channel: "alerts"}}
-	e := demo(t, bot.Config{Alerts: alerts, AlertWindow: time.Hour})
+	e := demo(t, bot.Config{Alerts: alerts})
 	e.Say("bob", "/phone dnd on")
 	for range 7 {
 		e.Say("alice", "/call dialback @bob")
@@ -151,7 +151,7 @@ func TestRefusalsAuditedAndAlerted(t *testing.T) {
 		e.Say("alice", "/call dialback @zed")
 	}
 	got := alertPosts(e.Notifier)
-	if len(got) != 1 || !strings.Contains(got[0].Note, "console:alice was refused 5 times") || !strings.Contains(got[0].Note, "party_not_mapped") {
+	if len(got) != 1 || !strings.Contains(got[0].Note, "console:alice was refused 5 times within 10m (latest: party_not_mapped)") {
 		t.Fatalf("alerts: %d %+v", len(got), got)
 	}
 	if fullNumber.MatchString(got[0].Text()) {
@@ -180,7 +180,7 @@ func TestIncidentAlerts(t *testing.T) {
 		e.Bot.Incident(ctx, bot.Telegram, bot.IncidentBadSignature, "10.0.0.9")
 	}
 	got := alertPosts(e.Notifier)
-	if len(got) != 2 || !strings.Contains(got[1].Note, "3 telegram requests with a bad signature") {
+	if len(got) != 2 || !strings.Contains(got[1].Note, "3 telegram requests with a bad signature or secret within 1h") {
 		t.Fatalf("signature burst alerts: %d %+v", len(got), got)
 	}
 }
