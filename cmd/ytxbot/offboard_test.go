@@ -54,7 +54,7 @@ func person(id, name, phone string, deleted bool) map[string]any {
 }
 
 // TestOffboardingCLI: `phone export --stale` lists the mappings of
-// deactivated Slack accounts; `phone import-slack` plans from profile
+// deactivated Slack accounts and of Telegram users in no allowed chat; `phone import-slack` plans from profile
 // numbers (a dry run changes nothing) and imports with --apply.
 func TestOffboardingCLI(t *testing.T) {
 	fake := slackPeople(t, []map[string]any{
@@ -67,26 +67,29 @@ func TestOffboardingCLI(t *testing.T) {
 		person("U0007", "gus", "010-5388-9900", false),     // a landline: outside the allow-list below
 		{"id": "B0001", "team_id": "T0001", "name": "helper", "is_bot": true, "profile": map[string]any{"phone": "13600000000"}},
 	})
+	tg := newTgE2EAPI(t) // users 1 to 3 are in the allowed group, nobody else
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ytxbot.yaml")
 	yaml := fmt.Sprintf(`http: {addr: "127.0.0.1:0", admin_addr: ""}
 storage: {path: bot.db}
 ytx: {base_url: "http://127.0.0.1:1", account_sid: %q, auth_token: %q, app_id: %q}
 slack: {enabled: true, team_id: T0001, signing_secret: cli-signing-secret, bot_token: xoxb-cli-token, api_url: %q}
-telegram: {enabled: false}
+telegram: {enabled: true, token: %q, server_url: %q, allowed_chats: [%d]}
 policy: {number_allow: ["^1[3-9]\\d{9}$"]}
-`, simDefaultSID, simDefaultToken, simDefaultApp, fake.URL+"/")
+`, simDefaultSID, simDefaultToken, simDefaultApp, fake.URL+"/", tgE2EToken, tg.srv.URL, tgE2EGroup)
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	in := filepath.Join(dir, "in.csv")
-	os.WriteFile(in, []byte("identity,phone,name,admin\nslack:T0001:U0001,13800000001,alice,false\nslack:T0001:U0003,13700000003,carol,false\n"), 0o600)
+	os.WriteFile(in, []byte("identity,phone,name,admin\nslack:T0001:U0001,13800000001,alice,false\nslack:T0001:U0003,13700000003,carol,false\n"+
+		"telegram:2,13500000002,tg-member,false\ntelegram:7,13500000007,tg-left,false\n"), 0o600)
 	if code, out, errOut := ytxbot("phone", "import", in, "--config", conf); code != 0 {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
 
 	code, out, errOut := ytxbot("phone", "export", "--stale", "-", "--config", conf)
-	if code != 0 || !strings.Contains(out, "slack:T0001:U0003,13700000003,carol") || strings.Contains(out, "U0001") {
+	if code != 0 || !strings.Contains(out, "slack:T0001:U0003,13700000003,carol") || !strings.Contains(out, "telegram:7,13500000007,tg-left") ||
+		strings.Contains(out, "U0001") || strings.Contains(out, "telegram:2") || !strings.Contains(errOut, "2 stale mapping(s)") {
 		t.Fatalf("export --stale: %d %q %q", code, out, errOut)
 	}
 
