@@ -54,8 +54,9 @@ func person(id, name, phone string, deleted bool) map[string]any {
 }
 
 // TestOffboardingCLI: `phone export --stale` lists the mappings of
-// deactivated Slack accounts and of Telegram users in no allowed chat; `phone import-slack` plans from profile
-// numbers (a dry run changes nothing) and imports with --apply.
+// deactivated Slack accounts and of Telegram users in no allowed chat;
+// `phone import-slack` plans from profile numbers (a dry run changes
+// nothing) and imports with --apply.
 func TestOffboardingCLI(t *testing.T) {
 	fake := slackPeople(t, []map[string]any{
 		person("U0001", "alice", "13800000001", false),     // mapped already
