@@ -235,8 +235,10 @@ policy: {calls_per_user_per_hour: 0, rings_per_target_per_hour: 0, calls_per_min
 	}
 	r.loaded = s.mem(b)
 	r.loadedHeap = s.metrics(b)
-	if q := r.loadedHeap[`ytxbot_ytx_requests_total{action="queryMeeting",result="0"}`]; q < 2*fpMeetings {
-		b.Fatalf("serve's metrics count %v successful queryMeeting, want >= %d", q, 2*fpMeetings)
+	// The tap counts a query when it arrives, the metric when its answer
+	// is back: up to the poller's 8 concurrent queries may be in between.
+	if q := r.loadedHeap[`ytxbot_ytx_requests_total{action="queryMeeting",result="0"}`]; q < 2*fpMeetings-8 {
+		b.Fatalf("serve's metrics count %v successful queryMeeting, want >= %d", q, 2*fpMeetings-8)
 	}
 	s.stop(b)
 	s.countWarnings(&r.warnings)
