@@ -90,12 +90,9 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 	for _, m := range ms {
 		switch {
 		case b.cfg.MaxAge > 0 && now.Sub(latestTime(m.Created, m.Started, m.BookedFor)) > b.cfg.MaxAge:
-			m.State, m.Ended = MeetingExpired, now
-			if err := b.store.PutMeeting(ctx, m); err != nil {
+			if err := b.expire(ctx, m.ID, now); err != nil {
 				return open, ringing, err
 			}
-			b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, now))
-			b.forget(m.ID)
 			continue
 		case m.YTXID == "" || (m.State == ytx.MeetingBooked && now.Before(m.BookedFor)):
 			open++
@@ -168,6 +165,26 @@ func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err er
 		return changed, err
 	}
 	return changed, qerr
+}
+
+// expire stops tracking a meeting older than tracker.max_age, under its
+// record lock (a push may be applying at the same time).
+func (b *Bot) expire(ctx context.Context, id int64, now time.Time) error {
+	unlock := b.records.lock("m", id)
+	defer unlock()
+	m, err := b.store.Meeting(ctx, id)
+	if err != nil {
+		return err
+	}
+	if MeetingOpen(m.State) {
+		m.State, m.Ended = MeetingExpired, now
+		if err := b.store.PutMeeting(ctx, m); err != nil {
+			return err
+		}
+		b.editCard(ctx, m.Card, MeetingCard(m, b.cfg.Locale, now))
+	}
+	b.forget(m.ID)
+	return nil
 }
 
 // isYTX tells YTX's failures (already marked on the card) from the store's.
