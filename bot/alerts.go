@@ -70,6 +70,18 @@ func orDefault(n, def int) int {
 	return def
 }
 
+// IncidentReporter takes the incidents adapters refuse on their own;
+// *Bot is one. Adapters check their handler for it.
+type IncidentReporter interface {
+	Incident(ctx context.Context, p Platform, kind, detail string)
+}
+
+var _ IncidentReporter = (*Bot)(nil)
+
+// maxIncidentDetail bounds the detail shown in an alert: it comes from the
+// request (a workspace id, an address), so from whoever sent it.
+const maxIncidentDetail = 64
+
 // Incident reports a security event an adapter refused on its own: a
 // request from a foreign workspace (alerted at once) or a failed signature
 // (alerted when they come in a burst). detail must be safe to show: an id
@@ -77,6 +89,9 @@ func orDefault(n, def int) int {
 func (b *Bot) Incident(ctx context.Context, p Platform, kind, detail string) {
 	if len(b.cfg.Alerts) == 0 {
 		return
+	}
+	if len(detail) > maxIncidentDetail {
+		detail = detail[:maxIncidentDetail]
 	}
 	bucket := b.now().UnixNano() / int64(b.alertWindow())
 	switch kind {

@@ -114,14 +114,9 @@ func (a *Adapter) Refresh(ctx context.Context) error {
 // incident tells the core about a request refused before it reached it, in
 // the background: the refusal must not wait for an alert to be posted.
 func (a *Adapter) incident(ctx context.Context, kind, detail string) {
-	r, ok := a.h.(interface {
-		Incident(ctx context.Context, p bot.Platform, kind, detail string)
-	})
+	r, ok := a.h.(bot.IncidentReporter)
 	if !ok {
 		return
-	}
-	if len(detail) > 64 {
-		detail = detail[:64]
 	}
 	a.background(ctx, func(ctx context.Context) { r.Incident(ctx, bot.Slack, kind, detail) })
 }

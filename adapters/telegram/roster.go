@@ -36,14 +36,9 @@ const incidentTimeout = 5 * time.Second
 
 // incident tells the core about a request refused before it reached it.
 func (a *Adapter) incident(ctx context.Context, kind, detail string) {
-	r, ok := a.core.(interface {
-		Incident(ctx context.Context, p bot.Platform, kind, detail string)
-	})
+	r, ok := a.core.(bot.IncidentReporter)
 	if !ok {
 		return
-	}
-	if len(detail) > 64 {
-		detail = detail[:64]
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), incidentTimeout)
 	defer cancel()
