@@ -177,8 +177,10 @@ func (t *turn) confirm(ctx context.Context, draftID string) (Reply, error) {
 	if err := t.b.store.PutIntent(ctx, in); err != nil {
 		return Reply{}, err
 	}
+	// The replay is this request: its refusals are audited and its dedupe
+	// key goes with the ringing write, like a typed command's.
 	req := *t.req
 	req.Action, req.Text = nil, in.Command+" --confirm"
-	t2 := &turn{b: t.b, req: &req, loc: t.loc, identity: t.identity}
-	return t2.command(ctx)
+	t.req = &req
+	return t.command(ctx)
 }
