@@ -50,6 +50,20 @@ type Directory interface {
 	GroupMembers(ctx context.Context, workspace, groupID string) ([]string, error)
 }
 
+// NumberAllowed applies policy.number_allow: no pattern allows every
+// number, else one must match. Every place a number enters uses it.
+func (p Policy) NumberAllowed(phone string) bool {
+	if len(p.NumberAllow) == 0 {
+		return true
+	}
+	for _, re := range p.NumberAllow {
+		if re.MatchString(phone) {
+			return true
+		}
+	}
+	return false
+}
+
 // Policy holds the limits of SPEC §7 `policy`. Zero limits mean no limit.
 type Policy struct {
 	SelfService           bool

@@ -131,14 +131,8 @@ func (t *turn) me(ctx context.Context) (*User, error) {
 
 // allowed applies policy.number_allow to a number entering a request.
 func (t *turn) allowed(phone string) error {
-	pats := t.b.cfg.Policy.NumberAllow
-	if len(pats) == 0 {
+	if t.b.cfg.Policy.NumberAllowed(phone) {
 		return nil
-	}
-	for _, re := range pats {
-		if re.MatchString(phone) {
-			return nil
-		}
 	}
 	return t.refuse("number_not_allowed", msgNumberNotAllowed, MaskPhone(phone))
 }

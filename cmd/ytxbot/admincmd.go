@@ -108,11 +108,7 @@ func checkAllowed(cfg *Config, users []*bot.User) error {
 		if u.Phone == "" {
 			continue
 		}
-		ok := false
-		for _, re := range bc.Policy.NumberAllow {
-			ok = ok || re.MatchString(u.Phone)
-		}
-		if !ok {
+		if !bc.Policy.NumberAllowed(u.Phone) {
 			errs = append(errs, fmt.Errorf("%s: %s is not allowed by policy.number_allow", u.Identity, bot.MaskPhone(u.Phone)))
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"text/tabwriter"
 	"time"
 
@@ -78,7 +77,8 @@ type importPlan struct {
 // planSlackImport decides which Slack profile numbers become mappings:
 // active people, not bots, not mapped yet, whose number is valid, allowed
 // and not someone else's.
-func planSlackImport(people []slack.Person, existing []*bot.User, allow []*regexp.Regexp, po bot.PhoneOptions) []importPlan {
+func planSlackImport(people []slack.Person, existing []*bot.User, policy bot.Policy) []importPlan {
+	po := bot.PhoneOptions{AllowInternational: policy.AllowInternational}
 	mapped := map[string]bool{}
 	owner := map[string]string{}
 	for _, u := range existing {
@@ -101,7 +101,7 @@ func planSlackImport(people []slack.Person, existing []*bot.User, allow []*regex
 			pl.why = "already mapped"
 		case err != nil:
 			pl.why = "not a number ytxbot can ring"
-		case !matchesAny(allow, phone):
+		case !policy.NumberAllowed(phone):
 			pl.why = "not allowed by policy.number_allow"
 		case owner[phone] != "":
 			pl.why = "the number is already " + owner[phone] + "'s"
@@ -112,18 +112,6 @@ func planSlackImport(people []slack.Person, existing []*bot.User, allow []*regex
 		out = append(out, pl)
 	}
 	return out
-}
-
-func matchesAny(pats []*regexp.Regexp, s string) bool {
-	if len(pats) == 0 {
-		return true
-	}
-	for _, re := range pats {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }
 
 func newImportSlackCmd() *cobra.Command {
@@ -156,7 +144,7 @@ and the mappings are imported like "phone import" does.`,
 			if err != nil {
 				return err
 			}
-			plan := planSlackImport(people, existing, bc.Policy.NumberAllow, bot.PhoneOptions{AllowInternational: cfg.Policy.AllowInternational})
+			plan := planSlackImport(people, existing, bc.Policy)
 			var users []*bot.User
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "IDENTITY\tNAME\tNUMBER\tPLAN")
