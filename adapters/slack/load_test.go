@@ -52,6 +52,7 @@ import (
 
 	"github.com/ytxbot/ytxbot/adapters/slack"
 	"github.com/ytxbot/ytxbot/bot"
+	"github.com/ytxbot/ytxbot/bot/memstore"
 	"github.com/ytxbot/ytxbot/storage"
 	"github.com/ytxbot/ytxbot/ytx"
 	"github.com/ytxbot/ytxbot/ytx/ytxsim"
@@ -80,6 +81,12 @@ const (
 // BenchmarkSlackDialBack. Off by default so that machines without node
 // still run the rest.
 var boltFlag = flag.Bool("bolt", false, "BenchmarkSlackDialBack: also measure bench/bolt (Slack's Bolt for JavaScript; needs node and npm)")
+
+// memFlag puts the bot on the in-memory store (bot/memstore) instead of
+// bbolt: nothing durable, so the ytxbot side shows what the rest of the
+// path (adapter, core, slack-go, YTX client) costs beside the minimal
+// handler. A measurement of the ceiling, never a configuration ytxbot has.
+var memFlag = flag.Bool("memstore", false, "BenchmarkSlackDialBack: run the bot on the in-memory store (no durable writes) to measure the ceiling")
 
 // loadPhone is user i's mobile: distinct per user.
 func loadPhone(i int) string { return fmt.Sprintf("138%08d", i) }
@@ -364,9 +371,19 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	}
 
 	// The core and the adapter, wired as cmd/ytxbot does, limits out of the way.
+	var store bot.Store = db
+	if *memFlag {
+		ms := memstore.New()
+		for _, u := range users {
+			if err := ms.PutUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+		store = ms
+	}
 	core, err := bot.New(bot.Config{Locale: "en", Policy: bot.Policy{
 		CallsPerUserPerHour: 0, RingsPerTargetPerHour: 0, CallsPerMinuteGlobal: 0, DuplicateWindow: 0,
-	}}, db, client)
+	}}, store, client)
 	if err != nil {
 		b.Fatal(err)
 	}
