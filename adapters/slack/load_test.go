@@ -325,6 +325,7 @@ type loadEnv struct {
 	slack     *loadSlack
 	sim       *ytxsim.Sim
 	adapter   *slack.Adapter
+	journal   *journal     // with -journal
 	seq       atomic.Int64 // request number: trigger ids and caller/callee pairs
 }
 
@@ -372,6 +373,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 
 	// The core and the adapter, wired as cmd/ytxbot does, limits out of the way.
 	var store bot.Store = db
+	var journaled *journal
 	if *memFlag {
 		ms := memstore.New()
 		for _, u := range users {
@@ -380,6 +382,30 @@ func newLoadEnv(b *testing.B) *loadEnv {
 			}
 		}
 		store = ms
+	}
+	if *journalFlag {
+		f, err := os.OpenFile(filepath.Join(dir, "journal"), os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zero := make([]byte, 1<<20)
+		for range 512 {
+			if _, err := f.Write(zero); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = f.Close() })
+		ms := memstore.New()
+		for _, u := range users {
+			if err := ms.PutUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+		journaled = &journal{f: f}
+		store = &journalStore{Store: ms, j: journaled}
 	}
 	core, err := bot.New(bot.Config{Locale: "en", Policy: bot.Policy{
 		CallsPerUserPerHour: 0, RingsPerTargetPerHour: 0, CallsPerMinuteGlobal: 0, DuplicateWindow: 0,
@@ -456,6 +482,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 		slack:     fs,
 		sim:       sim,
 		adapter:   a,
+		journal:   journaled,
 	}
 	b.Cleanup(e.client.CloseIdleConnections)
 	return e
@@ -827,6 +854,10 @@ func BenchmarkSlackDialBack(b *testing.B) {
 			name := fmt.Sprintf("%s/c=%d", s.name, conc)
 			b.Run(name, func(b *testing.B) {
 				posts, dials, infos := e.slack.posts.Load(), e.sim.Count(ytx.ActionDialBack), e.slack.usersInfo.Load()
+				var syncs int64
+				if e.journal != nil {
+					syncs = e.journal.syncs.Load()
+				}
 				var nodeCPU time.Duration
 				if s.name == "bolt" {
 					nodeCPU = boltJS.cpu()
@@ -856,6 +887,9 @@ func BenchmarkSlackDialBack(b *testing.B) {
 				b.ReportMetric(float64(r.cpu.Microseconds())/float64(b.N), "cpu-us/op")
 				b.ReportMetric(r.cpu.Seconds()/r.elapsed.Seconds(), "cores")
 				b.ReportMetric(float64(e.slack.usersInfo.Load()-infos)/float64(b.N), "users.info/op")
+				if e.journal != nil && strings.HasPrefix(name, "ytxbot/") {
+					b.ReportMetric(float64(e.journal.syncs.Load()-syncs)/float64(b.N), "syncs/op")
+				}
 				results[name] = r
 				y, ok := results[fmt.Sprintf("ytxbot/c=%d", conc)]
 				if !ok || b.N <= 1 {
