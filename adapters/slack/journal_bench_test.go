@@ -25,8 +25,8 @@ var journalFlag = flag.Bool("journal", false, "BenchmarkSlackDialBack: run the b
 // function stores are encoded as JSON, appended to the journal and synced,
 // one sync for every write that queued meanwhile, before Write returns.
 // Concurrent writes may reach the journal in another order than memory
-// saw them; a real design would apply and append under one lock. That
-// costs nothing measurable here, so the figures stand for it.
+// saw them; a real design would apply and append under one lock (a short
+// critical section more per write, not measured here).
 type journalStore struct {
 	*memstore.Store
 	j *journal
