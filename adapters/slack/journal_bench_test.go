@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/ytxbot/ytxbot/bot"
@@ -148,6 +149,26 @@ const (
 	gatherN   = 50
 	gatherFor = time.Millisecond
 )
+
+// newJournal creates the journal at path with 512 MiB written and synced
+// beforehand, so that appends overwrite allocated space.
+func newJournal(b *testing.B, path string) *journal {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = f.Close() })
+	zero := make([]byte, 1<<20)
+	for range 512 {
+		if _, err := f.Write(zero); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	return &journal{f: f}
+}
 
 func (j *journal) append(rec []byte) error {
 	done := make(chan error, 1)

@@ -374,7 +374,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	// The core and the adapter, wired as cmd/ytxbot does, limits out of the way.
 	var store bot.Store = db
 	var journaled *journal
-	if *memFlag {
+	if *memFlag || *journalFlag {
 		ms := memstore.New()
 		for _, u := range users {
 			if err := ms.PutUser(ctx, u); err != nil {
@@ -382,30 +382,10 @@ func newLoadEnv(b *testing.B) *loadEnv {
 			}
 		}
 		store = ms
-	}
-	if *journalFlag {
-		f, err := os.OpenFile(filepath.Join(dir, "journal"), os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			b.Fatal(err)
+		if *journalFlag {
+			journaled = newJournal(b, filepath.Join(dir, "journal"))
+			store = &journalStore{Store: ms, j: journaled}
 		}
-		zero := make([]byte, 1<<20)
-		for range 512 {
-			if _, err := f.Write(zero); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := f.Sync(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = f.Close() })
-		ms := memstore.New()
-		for _, u := range users {
-			if err := ms.PutUser(ctx, u); err != nil {
-				b.Fatal(err)
-			}
-		}
-		journaled = &journal{f: f}
-		store = &journalStore{Store: ms, j: journaled}
 	}
 	core, err := bot.New(bot.Config{Locale: "en", Policy: bot.Policy{
 		CallsPerUserPerHour: 0, RingsPerTargetPerHour: 0, CallsPerMinuteGlobal: 0, DuplicateWindow: 0,
