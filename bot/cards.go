@@ -89,13 +89,28 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting, stored bool) (Re
 		}
 	}
 	card := MeetingCard(m, t.b.cfg.Locale, t.now())
+	posted := t.b.evidence(m)
 	rep, ref := t.post(ctx, card)
+	// While the card was on its way, a push or the poller may have stored
+	// what it learned (the record has its YTX id by now): add the card to
+	// the record as stored, under its lock, rather than overwrite it, or
+	// the card reference or the news would be lost.
+	unlock := t.b.records.lock("m", m.ID)
+	defer unlock()
+	fresh, err := t.b.store.Meeting(ctx, m.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	*m = *fresh
 	if ref != nil {
 		m.Card = ref
 		m.Channel = ref.Channel // a Telegram group may have moved while posting
 	}
 	if err := t.b.store.PutMeeting(ctx, m); err != nil {
 		return Reply{}, err
+	}
+	if ref != nil && t.b.evidence(m) != posted {
+		t.b.editCard(ctx, m.Card, MeetingCard(m, t.b.cfg.Locale, t.now())) // the news came after the card
 	}
 	rep.Card = m.Card
 	return rep, nil

@@ -184,7 +184,23 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 		m.State = MeetingFailed
 	}
 	entry := t.auditEntry("meet."+kind, m.partyList(), ytxErr, roomID(room))
-	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutMeeting(m) }); err != nil {
+	// YTX's first events can overtake its answer and reach the record (they
+	// find it by CustomParm): add the answer to what is stored, under the
+	// record's lock, rather than overwrite it.
+	unlock := t.b.records.lock("m", m.ID)
+	if cur, err := t.b.store.Meeting(ctx, m.ID); err == nil {
+		cur.YTXID, cur.Password, cur.CallerID = m.YTXID, m.Password, m.CallerID
+		if cur.State == MeetingUnknown {
+			cur.State = m.State
+		}
+		if cur.Started.IsZero() {
+			cur.Started = m.Started
+		}
+		m = cur
+	}
+	err = t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutMeeting(m) })
+	unlock()
+	if err != nil {
 		return Reply{}, err
 	}
 	if m.State == MeetingFailed {

@@ -113,3 +113,101 @@ func TestUnmatchedPushKept(t *testing.T) {
 		t.Errorf("kept pushes: %+v", ps)
 	}
 }
+
+// slowPost is a notifier whose first PostCard runs during first before it
+// returns: what arrives while a card is on its way to the chat.
+type slowPost struct {
+	*bottest.Notifier
+	during func()
+}
+
+func (n *slowPost) PostCard(ctx context.Context, to bot.Destination, c *bot.Card) (*bot.CardRef, error) {
+	if f := n.during; f != nil {
+		n.during = nil
+		f()
+	}
+	return n.Notifier.PostCard(ctx, to, c)
+}
+
+// TestMeetingNewsWhileCardPosts: pushes that arrive while the new meeting's
+// card is being posted are kept, the card reference is stored with them,
+// and the card is brought up to date (the meeting record was once written
+// back from a stale copy, losing one or the other).
+func TestMeetingNewsWhileCardPosts(t *testing.T) {
+	e := pushEnv(t)
+	e.Bot.RegisterNotifier(bot.Console, &slowPost{Notifier: e.Notifier, during: func() { e.Advance(10 * time.Second) }})
+	rep := e.Say("alice", "/meet create x @bob")
+	if rep.Card == nil {
+		t.Fatalf("no card: %s", rep.Text)
+	}
+	m, err := e.Store.Meeting(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Card == nil || *m.Card != *rep.Card {
+		t.Errorf("stored card reference %+v, want %+v", m.Card, rep.Card)
+	}
+	for _, p := range m.Parties {
+		if p.State != "joined" {
+			t.Errorf("stored %s %s, want joined (the pushes during the post)", p.Name, p.State)
+		}
+	}
+	for i, r := range e.Notifier.Card(rep.Card).Rows {
+		if r.State != "joined" {
+			t.Errorf("card row %d: %s, want joined\n%s", i, r.State, e.Notifier.Card(rep.Card).Text())
+		}
+	}
+}
+
+// overtaking is a telephony whose first CreateMeeting runs during after
+// YTX has created the room and before its answer reaches the bot: events
+// that overtake the answer.
+type overtaking struct {
+	bot.Telephony
+	during func()
+}
+
+func (o *overtaking) CreateMeeting(ctx context.Context, p *ytx.MeetingParams) (*ytx.Meeting, error) {
+	m, err := o.Telephony.CreateMeeting(ctx, p)
+	if f := o.during; f != nil && err == nil {
+		o.during = nil
+		f()
+	}
+	return m, err
+}
+
+// TestMeetingEventsOvertakeAnswer: events of a new meeting that reach the
+// bot before YTX's answer (found by CustomParm) are kept when the answer is
+// stored, and the card shows them.
+func TestMeetingEventsOvertakeAnswer(t *testing.T) {
+	e := pushEnv(t)
+	tel := &overtaking{Telephony: e.Client, during: func() { e.Advance(10 * time.Second) }}
+	b, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, e.Store, tel,
+		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Bot = b // the simulator's pushes go to e.Bot
+	rep := e.Say("alice", "/meet create x @bob")
+	if rep.Card == nil {
+		t.Fatalf("no card: %s", rep.Text)
+	}
+	m, err := e.Store.Meeting(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.YTXID == "" || m.State != ytx.MeetingActive || m.Card == nil {
+		t.Errorf("stored: YTX id %q, state %s, card %+v", m.YTXID, m.State, m.Card)
+	}
+	for _, p := range m.Parties {
+		if p.State != "joined" {
+			t.Errorf("stored %s %s, want joined (the events before the answer)", p.Name, p.State)
+		}
+	}
+	card := e.Notifier.Card(rep.Card)
+	for i, r := range card.Rows {
+		if r.State != "joined" {
+			t.Errorf("card row %d: %s, want joined\n%s", i, r.State, card.Text())
+		}
+	}
+}
