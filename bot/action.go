@@ -35,6 +35,9 @@ func (t *turn) action(ctx context.Context) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
+		if m, err = t.hold(ctx, id); err != nil {
+			return Reply{}, err
+		}
 		return t.meetingAction(ctx, m, parts[2], parts[3:])
 	case len(parts) == 3 && parts[0] == "c":
 		id, err := strconv.ParseInt(parts[1], 10, 64)

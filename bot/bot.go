@@ -277,6 +277,7 @@ func (b *Bot) Handle(ctx context.Context, req *Request) (rep Reply) {
 		}
 	}
 	t := &turn{b: b, req: req, loc: loc, identity: req.Identity(), dedupe: key}
+	defer t.release()
 	defer func() {
 		if t.dedupe == "" {
 			return

@@ -94,10 +94,9 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting, stored bool) (Re
 	// While the card was on its way, a push or the poller may have stored
 	// what it learned (the record has its YTX id by now): add the card to
 	// the record as stored, under its lock, rather than overwrite it, or
-	// the card reference or the news would be lost.
-	unlock := t.b.records.lock("m", m.ID)
-	defer unlock()
-	fresh, err := t.b.store.Meeting(ctx, m.ID)
+	// the card reference or the news would be lost. (A command that read
+	// the meeting through t.meeting holds the lock already.)
+	fresh, err := t.hold(ctx, m.ID)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -51,7 +51,10 @@ func (t *turn) meeting(ctx context.Context, ref string) (*Meeting, error) {
 		if errors.Is(err, ErrNotFound) {
 			return nil, t.refuse("no_meeting", msgNoSuchMeeting, "#"+strings.TrimPrefix(ref, "#"))
 		}
-		return m, err
+		if err != nil {
+			return nil, err
+		}
+		return t.hold(ctx, m.ID)
 	}
 	ms, err := t.b.store.Meetings(ctx, MeetingFilter{Platform: t.req.Platform, Workspace: t.req.Workspace, Channel: t.channel(), ActiveOnly: true, Limit: 1})
 	if err != nil {
@@ -60,7 +63,7 @@ func (t *turn) meeting(ctx context.Context, ref string) (*Meeting, error) {
 	if len(ms) == 0 {
 		return nil, t.refuse("no_meeting", msgNoOpenMeeting)
 	}
-	return ms[0], nil
+	return t.hold(ctx, ms[0].ID)
 }
 
 // mayManage: the creator and admins.
@@ -187,8 +190,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 	// YTX's first events can overtake its answer and reach the record (they
 	// find it by CustomParm): add the answer to what is stored, under the
 	// record's lock, rather than overwrite it.
-	unlock := t.b.records.lock("m", m.ID)
-	if cur, err := t.b.store.Meeting(ctx, m.ID); err == nil {
+	if cur, err := t.hold(ctx, m.ID); err == nil {
 		cur.YTXID, cur.Password, cur.CallerID = m.YTXID, m.Password, m.CallerID
 		if cur.State == MeetingUnknown {
 			cur.State = m.State
@@ -198,9 +200,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 		}
 		m = cur
 	}
-	err = t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutMeeting(m) })
-	unlock()
-	if err != nil {
+	if err := t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutMeeting(m) }); err != nil {
 		return Reply{}, err
 	}
 	if m.State == MeetingFailed {

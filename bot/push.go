@@ -332,11 +332,15 @@ func applyMeetingEvent(m *Meeting, ev *ytx.MeetingEvent, now time.Time) {
 type recordLocks struct{ stripes [1024]sync.Mutex }
 
 func (l *recordLocks) lock(kind string, id int64) (unlock func()) {
+	mu := l.stripe(kind, id)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func (l *recordLocks) stripe(kind string, id int64) *sync.Mutex {
 	i := uint64(id) % uint64(len(l.stripes))
 	if kind == "m" {
 		i = (i + 512) % uint64(len(l.stripes))
 	}
-	mu := &l.stripes[i]
-	mu.Lock()
-	return mu.Unlock
+	return &l.stripes[i]
 }

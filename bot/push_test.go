@@ -135,8 +135,18 @@ func (n *slowPost) PostCard(ctx context.Context, to bot.Destination, c *bot.Card
 // back from a stale copy, losing one or the other).
 func TestMeetingNewsWhileCardPosts(t *testing.T) {
 	e := pushEnv(t)
-	e.Bot.RegisterNotifier(bot.Console, &slowPost{Notifier: e.Notifier, during: func() { e.Advance(10 * time.Second) }})
+	// The pushes come from another goroutine, as over HTTP; the command's
+	// turn holds the meeting until it ends, so they wait for it or come
+	// first, and either way nothing may be lost.
+	pushed := make(chan struct{})
+	e.Bot.RegisterNotifier(bot.Console, &slowPost{Notifier: e.Notifier, during: func() {
+		go func() {
+			defer close(pushed)
+			e.Advance(10 * time.Second)
+		}()
+	}})
 	rep := e.Say("alice", "/meet create x @bob")
+	<-pushed
 	if rep.Card == nil {
 		t.Fatalf("no card: %s", rep.Text)
 	}
@@ -209,5 +219,70 @@ func TestMeetingEventsOvertakeAnswer(t *testing.T) {
 		if r.State != "joined" {
 			t.Errorf("card row %d: %s, want joined\n%s", i, r.State, card.Text())
 		}
+	}
+}
+
+// inviteDuring is a telephony whose first Invite runs during while YTX
+// handles it.
+type inviteDuring struct {
+	bot.Telephony
+	during func()
+}
+
+func (o *inviteDuring) Invite(ctx context.Context, id string, parties []ytx.Party, customParm string) (*ytx.Result, error) {
+	if f := o.during; f != nil {
+		o.during = nil
+		f()
+	}
+	return o.Telephony.Invite(ctx, id, parties, customParm)
+}
+
+// TestCommandKeepsEventsDuringIt: a person leaves while /meet invite waits
+// for YTX; the command stores its new party without undoing the leave
+// (commands hold the meeting's record lock until they end, so the event
+// waits for the command or lands before it reads the meeting).
+func TestCommandKeepsEventsDuringIt(t *testing.T) {
+	e := pushEnv(t)
+	pushed := make(chan struct{})
+	tel := &inviteDuring{Telephony: e.Client}
+	b, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, e.Store, tel,
+		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Bot = b
+	rep := e.Say("alice", "/meet create x @bob")
+	e.Advance(10 * time.Second)
+	m, err := e.Store.Meeting(context.Background(), 1)
+	if err != nil || m.Parties[1].State != "joined" {
+		t.Fatalf("before: %+v %v", m, err)
+	}
+	tel.during = func() {
+		go func() {
+			defer close(pushed)
+			if _, err := e.Client.Hangup(context.Background(), m.YTXID, "13900000002"); err != nil {
+				t.Error(err)
+			}
+			e.Advance(time.Second)
+		}()
+	}
+	if r := e.Say("alice", "/meet invite @bert"); r.Text == "" {
+		t.Fatal("no reply to invite")
+	}
+	<-pushed
+	m, err = e.Store.Meeting(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, p := range m.Parties {
+		states[p.Name] = p.State
+	}
+	if states["bob"] != "left" || states["bert"] == "" {
+		t.Errorf("stored parties %v, want bob left and bert invited", states)
+	}
+	card := e.Notifier.Card(rep.Card)
+	if !strings.Contains(card.Text(), "bob 139****0002: left") {
+		t.Errorf("card:\n%s", card.Text())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
@@ -27,6 +28,33 @@ type turn struct {
 	ringing string
 	targets []string
 	names   map[string]string // number → display name, for refusals
+
+	held map[*sync.Mutex]bool // record locks this turn holds until it ends
+}
+
+// hold takes meeting id's record lock for the rest of the turn (once: a
+// second hold of the same stripe is a no-op) and reads the meeting as
+// stored. A command changes a meeting between reading it and storing it,
+// often around a YTX request; holding the lock meanwhile keeps the pushes
+// and polls that arrive from being overwritten by the command's copy.
+func (t *turn) hold(ctx context.Context, id int64) (*Meeting, error) {
+	mu := t.b.records.stripe("m", id)
+	if !t.held[mu] {
+		mu.Lock()
+		if t.held == nil {
+			t.held = map[*sync.Mutex]bool{}
+		}
+		t.held[mu] = true
+	}
+	return t.b.store.Meeting(ctx, id)
+}
+
+// release lets go of the record locks the turn holds.
+func (t *turn) release() {
+	for mu := range t.held {
+		mu.Unlock()
+	}
+	t.held = nil
 }
 
 func (t *turn) now() time.Time { return t.b.now() }
