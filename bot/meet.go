@@ -520,8 +520,9 @@ func (t *turn) meetList(ctx context.Context) (Reply, error) {
 	lines := []string{tr(t.loc, msgMeetingsHeader)}
 	for _, m := range ms {
 		if MeetingOpen(m.State) {
-			t.refresh(ctx, m)
-			if err := t.b.store.PutMeeting(ctx, m); err != nil {
+			// As the poller does: under the record's lock, from the record
+			// as stored, with the card brought up to date on news.
+			if _, err := t.b.pollMeeting(ctx, m); err != nil && !isYTX(err) {
 				return Reply{}, err
 			}
 		}

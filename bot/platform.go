@@ -48,6 +48,10 @@ func (b *Bot) FirstTime(ctx context.Context, key string) (bool, error) {
 
 // MigrateChat moves every meeting and call of a chat to its new id (a
 // Telegram group upgraded to a supergroup), so their cards keep updating.
+// It takes no record lock: the adapter calls it from inside a card post or
+// edit, which the core may be making under that very lock. A record a push
+// writes back meanwhile keeps the old id, which the adapter redirects (and
+// learns again after a restart).
 func (b *Bot) MigrateChat(ctx context.Context, p Platform, oldID, newID string) error {
 	ms, err := b.store.Meetings(ctx, MeetingFilter{Platform: p, Channel: oldID})
 	if err != nil {
