@@ -24,4 +24,14 @@
 // can be rung, and MaskPhone and MaskText the one place where numbers are
 // hidden from everyone but their owner and admins. No error of this package
 // contains a full phone number.
+//
+// # Records changed by many hands
+//
+// A meeting or call record is changed by commands, YTX pushes and the
+// poller at once. Each reads the record as stored and writes it back under
+// the record's lock (striped, fixed memory): pushes and polls for the time
+// of one change, a command from reading its meeting until the command ends,
+// YTX request and card post included. A push that arrives meanwhile waits
+// for the command and is then applied to what the command stored, never
+// overwritten by the command's copy.
 package bot
