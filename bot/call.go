@@ -120,8 +120,10 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 	// the reference is stored in the same write.
 	entry := t.auditEntry("call.dialback", MaskPhone(from.Phone)+"→"+MaskPhone(to.Phone), ytxErr, requestID)
 	var rep Reply
+	var posted string
 	if c.State != CallFailed {
 		var ref *CardRef
+		posted = CallCard(c, t.b.cfg.Locale, c.Created).Text() // the clock frozen, as HandlePush compares
 		rep, ref = t.post(ctx, CallCard(c, t.b.cfg.Locale, t.now()))
 		if ref != nil {
 			c.Card, c.Channel = ref, ref.Channel
@@ -139,6 +141,12 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 		c = cur
 	}
 	err = t.settle(ctx, in, ytxErr, entry, func(w Writer) error { return w.PutCall(c) })
+	if err == nil && c.Card != nil {
+		// News that came while the card was on its way is on the record only.
+		if CallCard(c, t.b.cfg.Locale, c.Created).Text() != posted {
+			t.b.editCard(ctx, c.Card, CallCard(c, t.b.cfg.Locale, t.now()))
+		}
+	}
 	unlock()
 	if err != nil {
 		return Reply{}, err

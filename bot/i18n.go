@@ -50,6 +50,7 @@ const (
 	msgYTXUnreachable    msgKey = "ytx_unreachable"
 	msgNoSuchMeeting     msgKey = "no_such_meeting"
 	msgNoOpenMeeting     msgKey = "no_open_meeting"
+	msgMeetingBusy       msgKey = "meeting_busy"
 	msgNeedsCompany      msgKey = "needs_company"
 	msgTooManyParties    msgKey = "too_many_parties"
 	msgDuplicateMeeting  msgKey = "duplicate_meeting"
@@ -179,6 +180,7 @@ var catalog = map[msgKey][2]string{
 	msgYTXOther:          {"YTX refused the request (code %s: %s).", "YTX 拒绝了请求（错误码 %s：%s）。"},
 	msgYTXUnreachable:    {"I couldn't reach YTX. Nothing was rung; try again in a minute.", "无法连接 YTX。未拨打任何电话，请稍后再试。"},
 	msgNoSuchMeeting:     {"I don't know meeting %s here. /meet list shows this channel's meetings.", "此处没有会议 %s。/meet list 可查看本频道的会议。"},
+	msgMeetingBusy:       {"Meeting %s is busy with another change that is taking long (YTX or the chat is slow). Try again in a moment.", "会议 %s 正在处理另一项较慢的操作（YTX 或聊天平台响应慢）。请稍后再试。"},
 	msgNoOpenMeeting:     {"There is no open meeting in this channel. Start one with /meet create, or name one: /meet status #ID.", "本频道没有进行中的会议。可用 /meet create 发起，或指定会议：/meet status #编号。"},
 	msgNeedsCompany:      {"A meeting needs someone besides you: /meet create [title] @someone …", "会议至少需要一位其他参与者：/meet create [标题] @某人 …"},
 	msgTooManyParties:    {"That would make %d participants; the limit is %d (policy.meeting_max_parties).", "参与者将达到 %d 人，超过上限 %d 人（policy.meeting_max_parties）。"},

@@ -522,7 +522,8 @@ func (t *turn) meetList(ctx context.Context) (Reply, error) {
 		if MeetingOpen(m.State) {
 			// As the poller does: under the record's lock, from the record
 			// as stored, with the card brought up to date on news.
-			if _, err := t.b.pollMeeting(ctx, m); err != nil && !isYTX(err) {
+			// Passed by when a command holds it: it is listed as stored.
+			if _, err := t.b.pollMeeting(ctx, m); err != nil && !isYTX(err) && !errors.Is(err, errRecordBusy) {
 				return Reply{}, err
 			}
 		}

@@ -48,36 +48,81 @@ func (b *Bot) FirstTime(ctx context.Context, key string) (bool, error) {
 
 // MigrateChat moves every meeting and call of a chat to its new id (a
 // Telegram group upgraded to a supergroup), so their cards keep updating.
-// It takes no record lock: the adapter calls it from inside a card post or
-// edit, which the core may be making under that very lock. A record a push
-// writes back meanwhile keeps the old id, which the adapter redirects (and
-// learns again after a restart).
+// Each record changes under its lock, as stored then, so that no push or
+// poll meanwhile is undone. The adapter calls this from inside a card post
+// or edit, which the core may be making under one of those very locks: a
+// record that is held is moved in the background once it is let go (the
+// adapter redirects its card in the meantime).
 func (b *Bot) MigrateChat(ctx context.Context, p Platform, oldID, newID string) error {
 	ms, err := b.store.Meetings(ctx, MeetingFilter{Platform: p, Channel: oldID})
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		m.Channel = newID
-		if m.Card != nil && m.Card.Channel == oldID {
-			m.Card.Channel = newID
-		}
-		if err := b.store.PutMeeting(ctx, m); err != nil {
-			return fmt.Errorf("migrate meeting %d: %w", m.ID, err)
-		}
-	}
 	cs, err := b.store.Calls(ctx, CallFilter{Platform: p, Channel: oldID})
 	if err != nil {
 		return err
 	}
+	type record struct {
+		kind string
+		id   int64
+	}
+	var rs []record
+	for _, m := range ms {
+		rs = append(rs, record{"m", m.ID})
+	}
 	for _, c := range cs {
-		c.Channel = newID
-		if c.Card != nil && c.Card.Channel == oldID {
-			c.Card.Channel = newID
+		rs = append(rs, record{"c", c.ID})
+	}
+	for _, r := range rs {
+		if unlock, ok := b.records.tryLock(r.kind, r.id); ok {
+			err := b.moveRecord(ctx, r.kind, r.id, oldID, newID)
+			unlock()
+			if err != nil {
+				return err
+			}
+			continue
 		}
-		if err := b.store.PutCall(ctx, c); err != nil {
-			return fmt.Errorf("migrate call %d: %w", c.ID, err)
+		bctx := context.WithoutCancel(ctx)
+		b.inflight.Go(func() {
+			unlock := b.records.lock(r.kind, r.id)
+			defer unlock()
+			if err := b.moveRecord(bctx, r.kind, r.id, oldID, newID); err != nil {
+				b.log.ErrorContext(bctx, "migrate chat", "err", err)
+			}
+		})
+	}
+	return nil
+}
+
+// moveRecord moves one meeting ("m") or call ("c") from chat oldID to
+// newID, under its lock (the caller's).
+func (b *Bot) moveRecord(ctx context.Context, kind string, id int64, oldID, newID string) error {
+	move := func(channel *string, card *CardRef) {
+		if *channel == oldID {
+			*channel = newID
 		}
+		if card != nil && card.Channel == oldID {
+			card.Channel = newID
+		}
+	}
+	if kind == "m" {
+		m, err := b.store.Meeting(ctx, id)
+		if err == nil {
+			move(&m.Channel, m.Card)
+			err = b.store.PutMeeting(ctx, m)
+		}
+		if err != nil {
+			return fmt.Errorf("migrate meeting %d: %w", id, err)
+		}
+		return nil
+	}
+	c, err := b.store.Call(ctx, id)
+	if err == nil {
+		move(&c.Channel, c.Card)
+		err = b.store.PutCall(ctx, c)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate call %d: %w", id, err)
 	}
 	return nil
 }

@@ -100,7 +100,8 @@ func (b *Bot) replayPushes(ctx context.Context, c *Call) {
 	}
 	for _, kept := range ps {
 		p, err := ytx.ParsePush(kept.Body)
-		if err != nil || (p.RequestID != c.RequestID && p.CustomParm != c.CustomParm) {
+		mine := (c.RequestID != "" && p.RequestID == c.RequestID) || (c.CustomParm != "" && p.CustomParm == c.CustomParm)
+		if err != nil || !mine { // an empty id matches nothing: meeting pushes have none
 			continue
 		}
 		if _, err := b.HandlePush(ctx, p); err != nil {
@@ -328,19 +329,56 @@ func applyMeetingEvent(m *Meeting, ev *ytx.MeetingEvent, now time.Time) {
 }
 
 // recordLocks serialises the read-modify-write of one meeting or call
-// between concurrent pushes and polls: striped, so memory stays fixed.
-type recordLocks struct{ stripes [1024]sync.Mutex }
-
-func (l *recordLocks) lock(kind string, id int64) (unlock func()) {
-	mu := l.stripe(kind, id)
-	mu.Lock()
-	return mu.Unlock
+// between concurrent pushes, polls and commands: striped, so memory stays
+// fixed. A stripe is a channel of capacity one, so that a command can give
+// up waiting (lockCtx) and the poller can pass a busy record by (tryLock).
+type recordLocks struct {
+	once    sync.Once
+	stripes [1024]chan struct{}
 }
 
-func (l *recordLocks) stripe(kind string, id int64) *sync.Mutex {
+// stripe is the lock of one record; two records may share one.
+type stripe chan struct{}
+
+func (l *recordLocks) stripe(kind string, id int64) stripe {
+	l.once.Do(func() {
+		for i := range l.stripes {
+			l.stripes[i] = make(chan struct{}, 1)
+		}
+	})
 	i := uint64(id) % uint64(len(l.stripes))
 	if kind == "m" {
 		i = (i + 512) % uint64(len(l.stripes))
 	}
-	return &l.stripes[i]
+	return l.stripes[i]
 }
+
+func (l *recordLocks) lock(kind string, id int64) (unlock func()) {
+	s := l.stripe(kind, id)
+	s <- struct{}{}
+	return s.unlock
+}
+
+// lockCtx is lock, giving up when ctx is done.
+func (l *recordLocks) lockCtx(ctx context.Context, kind string, id int64) (unlock func(), err error) {
+	s := l.stripe(kind, id)
+	select {
+	case s <- struct{}{}:
+		return s.unlock, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// tryLock is lock if the record is free at once.
+func (l *recordLocks) tryLock(kind string, id int64) (unlock func(), ok bool) {
+	s := l.stripe(kind, id)
+	select {
+	case s <- struct{}{}:
+		return s.unlock, true
+	default:
+		return nil, false
+	}
+}
+
+func (s stripe) unlock() { <-s }

@@ -121,6 +121,9 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 		wg.Go(func() {
 			defer func() { <-sem }()
 			changed, rerr := b.pollMeeting(ctx, m)
+			if errors.Is(rerr, errRecordBusy) {
+				changed, rerr = true, nil // its turn comes again soon
+			}
 			b.schedule(m.ID, interval, changed, ytx.IsCode(rerr, ytx.CodeRateLimited), now)
 			mu.Lock()
 			defer mu.Unlock()
@@ -143,7 +146,12 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 // error is returned for the schedule but the record still stores the
 // "state unknown" mark.
 func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err error) {
-	unlock := b.records.lock("m", m.ID)
+	// A command changing the meeting holds it, maybe through a slow YTX
+	// request: pass it by rather than hold up the whole round.
+	unlock, ok := b.records.tryLock("m", m.ID)
+	if !ok {
+		return false, errRecordBusy
+	}
 	defer unlock()
 	fresh, err := b.store.Meeting(ctx, m.ID) // a push may have changed it meanwhile
 	if err != nil {
@@ -170,7 +178,10 @@ func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err er
 // expire stops tracking a meeting older than tracker.max_age, under its
 // record lock (a push may be applying at the same time).
 func (b *Bot) expire(ctx context.Context, id int64, now time.Time) error {
-	unlock := b.records.lock("m", id)
+	unlock, ok := b.records.tryLock("m", id)
+	if !ok {
+		return nil // a command holds it; the next round expires it
+	}
 	defer unlock()
 	m, err := b.store.Meeting(ctx, id)
 	if err != nil {
@@ -186,6 +197,9 @@ func (b *Bot) expire(ctx context.Context, id int64, now time.Time) error {
 	b.forget(m.ID)
 	return nil
 }
+
+// errRecordBusy: a command holds the record; it was passed by.
+var errRecordBusy = errors.New("bot: record busy")
 
 // isYTX tells YTX's failures (already marked on the card) from the store's.
 func isYTX(err error) bool {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ytxbot/ytxbot/ytx"
@@ -29,7 +28,7 @@ type turn struct {
 	targets []string
 	names   map[string]string // number → display name, for refusals
 
-	held map[*sync.Mutex]bool // record locks this turn holds until it ends
+	held map[stripe]func() // record locks this turn holds until it ends
 }
 
 // hold takes meeting id's record lock for the rest of the turn (once: a
@@ -37,22 +36,32 @@ type turn struct {
 // stored. A command changes a meeting between reading it and storing it,
 // often around a YTX request; holding the lock meanwhile keeps the pushes
 // and polls that arrive from being overwritten by the command's copy.
+// Another command holding it is waited for, at most twice the YTX timeout;
+// then the person is told to try again.
 func (t *turn) hold(ctx context.Context, id int64) (*Meeting, error) {
-	mu := t.b.records.stripe("m", id)
-	if !t.held[mu] {
-		mu.Lock()
-		if t.held == nil {
-			t.held = map[*sync.Mutex]bool{}
+	s := t.b.records.stripe("m", id)
+	if _, ok := t.held[s]; !ok {
+		wctx, cancel := context.WithTimeout(ctx, 2*t.b.cfg.Timeout)
+		unlock, err := t.b.records.lockCtx(wctx, "m", id)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, t.refuse("busy", msgMeetingBusy, "#"+strconv.FormatInt(id, 10))
 		}
-		t.held[mu] = true
+		if t.held == nil {
+			t.held = map[stripe]func(){}
+		}
+		t.held[s] = unlock
 	}
 	return t.b.store.Meeting(ctx, id)
 }
 
 // release lets go of the record locks the turn holds.
 func (t *turn) release() {
-	for mu := range t.held {
-		mu.Unlock()
+	for _, unlock := range t.held {
+		unlock()
 	}
 	t.held = nil
 }
