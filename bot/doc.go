@@ -33,5 +33,8 @@
 // of one change, a command from reading its meeting until the command ends,
 // YTX request and card post included. A push that arrives meanwhile waits
 // for the command and is then applied to what the command stored, never
-// overwritten by the command's copy.
+// overwritten by the command's copy. A second command waits at most twice
+// the YTX timeout and is then told the meeting is busy; a poll round
+// passes a held meeting by; a chat migration moves a held record once it
+// is let go.
 package bot

@@ -526,6 +526,9 @@ func (t *turn) meetList(ctx context.Context) (Reply, error) {
 			if _, err := t.b.pollMeeting(ctx, m); err != nil && !isYTX(err) && !errors.Is(err, errRecordBusy) {
 				return Reply{}, err
 			}
+			if !MeetingOpen(m.State) {
+				t.b.forget(m.ID) // as a poll round would
+			}
 		}
 		when := m.Created
 		if !m.BookedFor.IsZero() {
