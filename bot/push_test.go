@@ -12,6 +12,19 @@ import (
 	"github.com/ytxbot/ytxbot/ytx/ytxsim"
 )
 
+// rewire gives e a Bot on store and tel instead (the simulator's pushes go
+// to e.Bot), with pushEnv's policy and timeout (0 = the default).
+func rewire(t *testing.T, e *bottest.Env, store bot.Store, tel bot.Telephony, timeout time.Duration) *bot.Bot {
+	t.Helper()
+	b, err := bot.New(bot.Config{Timeout: timeout, Policy: bot.Policy{AllowRawNumbers: true}}, store, tel,
+		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Bot = b
+	return b
+}
+
 func pushEnv(t *testing.T, simOpts ...ytxsim.Option) *bottest.Env {
 	t.Helper()
 	e := bottest.NewWithSim(t, bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, true, simOpts)
@@ -192,12 +205,7 @@ func (o *overtaking) CreateMeeting(ctx context.Context, p *ytx.MeetingParams) (*
 func TestMeetingEventsOvertakeAnswer(t *testing.T) {
 	e := pushEnv(t)
 	tel := &overtaking{Telephony: e.Client, during: func() { e.Advance(10 * time.Second) }}
-	b, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, e.Store, tel,
-		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Bot = b // the simulator's pushes go to e.Bot
+	rewire(t, e, e.Store, tel, 0)
 	rep := e.Say("alice", "/meet create x @bob")
 	if rep.Card == nil {
 		t.Fatalf("no card: %s", rep.Text)
@@ -245,12 +253,7 @@ func TestCommandKeepsEventsDuringIt(t *testing.T) {
 	e := pushEnv(t)
 	pushed := make(chan struct{})
 	tel := &inviteDuring{Telephony: e.Client}
-	b, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, e.Store, tel,
-		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Bot = b
+	rewire(t, e, e.Store, tel, 0)
 	rep := e.Say("alice", "/meet create x @bob")
 	e.Advance(10 * time.Second)
 	m, err := e.Store.Meeting(context.Background(), 1)

@@ -37,12 +37,7 @@ func parkedEnv(t *testing.T) (*bottest.Env, *parkedInvite) {
 	t.Helper()
 	e := pushEnv(t)
 	tel := &parkedInvite{Telephony: e.Client, entered: make(chan struct{}), release: make(chan struct{})}
-	b, err := bot.New(bot.Config{Timeout: 100 * time.Millisecond, Policy: bot.Policy{AllowRawNumbers: true}}, e.Store, tel,
-		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Bot = b
+	rewire(t, e, e.Store, tel, 100*time.Millisecond)
 	if rep := e.Say("alice", "/meet create x @bob"); rep.Card == nil {
 		t.Fatal(rep.Text)
 	}
@@ -149,12 +144,7 @@ func (s *listingStore) Meetings(ctx context.Context, f bot.MeetingFilter) ([]*bo
 func TestMigrateChatKeepsPushes(t *testing.T) {
 	e := pushEnv(t)
 	st := &listingStore{Store: e.Store}
-	b, err := bot.New(bot.Config{Policy: bot.Policy{AllowRawNumbers: true}}, st, e.Client,
-		bot.WithClock(e.Clock.Now), bot.WithNotifier(bot.Console, e.Notifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Bot = b
+	b := rewire(t, e, st, e.Client, 0)
 	if rep := e.Say("alice", "/meet create x @bob"); rep.Card == nil {
 		t.Fatal(rep.Text)
 	}
