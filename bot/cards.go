@@ -97,6 +97,12 @@ func (t *turn) postMeetingCard(ctx context.Context, m *Meeting, stored bool) (Re
 	// the card reference or the news would be lost. (A command that read
 	// the meeting through t.meeting holds the lock already.)
 	fresh, err := t.hold(ctx, m.ID)
+	var busy *Error
+	if errors.As(err, &busy) && busy.Code == "busy" {
+		// Another command has held it too long: the card is out, so keep
+		// its reference rather than lose it to a refusal.
+		fresh, err = t.b.store.Meeting(ctx, m.ID)
+	}
 	if err != nil {
 		return Reply{}, err
 	}

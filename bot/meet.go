@@ -189,7 +189,8 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 	entry := t.auditEntry("meet."+kind, m.partyList(), ytxErr, roomID(room))
 	// YTX's first events can overtake its answer and reach the record (they
 	// find it by CustomParm): add the answer to what is stored, under the
-	// record's lock, rather than overwrite it.
+	// record's lock, rather than overwrite it. (Should another command hold
+	// it too long, the answer is stored as it is: it must not be lost.)
 	if cur, err := t.hold(ctx, m.ID); err == nil {
 		cur.YTXID, cur.Password, cur.CallerID = m.YTXID, m.Password, m.CallerID
 		if cur.State == MeetingUnknown {
