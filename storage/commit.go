@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +31,7 @@ type pendingWrite struct {
 	fn    func(*bolt.Tx) error
 	after func() // run by the committer once fn's writes are committed
 	done  chan error
+	alone bool // in a transaction of its own
 }
 
 func (g *groupCommit) do(fn func(*bolt.Tx) error) error { return g.doAfter(fn, nil) }
@@ -37,9 +40,21 @@ func (g *groupCommit) do(fn func(*bolt.Tx) error) error { return g.doAfter(fn, n
 // committed, before do returns and in commit order: what mirrors the file
 // in memory (the record cache) then never goes back in time.
 func (g *groupCommit) doAfter(fn func(*bolt.Tx) error, after func()) error {
+	return g.enqueue(pendingWrite{fn: fn, after: after})
+}
+
+// alone is doAfter in a transaction of its own, still in commit order with
+// the others: for the sweeper, whose rollback when it finds nothing must
+// not fail anyone else's writes.
+func (g *groupCommit) alone(fn func(*bolt.Tx) error, after func()) error {
+	return g.enqueue(pendingWrite{fn: fn, after: after, alone: true})
+}
+
+func (g *groupCommit) enqueue(w pendingWrite) error {
 	done := make(chan error, 1)
+	w.done = done
 	g.mu.Lock()
-	g.queue = append(g.queue, pendingWrite{fn, after, done})
+	g.queue = append(g.queue, w)
 	if g.running {
 		g.mu.Unlock()
 		return <-done
@@ -58,7 +73,20 @@ func (g *groupCommit) doAfter(fn func(*bolt.Tx) error, after func()) error {
 }
 
 func (g *groupCommit) commit(writes []pendingWrite) {
-	err := g.db.Update(func(tx *bolt.Tx) error {
+	for len(writes) > 0 {
+		n := 1
+		for !writes[0].alone && n < len(writes) && !writes[n].alone {
+			n++
+		}
+		g.shared(writes[:n])
+		writes = writes[n:]
+	}
+}
+
+// shared commits writes in one transaction; when it fails, each is retried
+// alone.
+func (g *groupCommit) shared(writes []pendingWrite) {
+	err := g.update(func(tx *bolt.Tx) error {
 		for _, w := range writes {
 			if err := w.fn(tx); err != nil {
 				return err
@@ -76,10 +104,25 @@ func (g *groupCommit) commit(writes []pendingWrite) {
 		return
 	}
 	for _, w := range writes {
-		err := g.db.Update(w.fn)
+		err := g.update(w.fn)
 		if err == nil && w.after != nil {
 			w.after()
 		}
 		w.done <- err
 	}
+}
+
+// errWritePanicked: a write function panicked; bbolt rolled its
+// transaction back. The committer carries on (a panic would otherwise
+// leave it marked running, and every later write waiting for ever), and
+// the write that panicked, retried alone, gets this error.
+var errWritePanicked = errors.New("storage: a write panicked")
+
+func (g *groupCommit) update(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errWritePanicked, r)
+		}
+	}()
+	return g.db.Update(fn)
 }

@@ -74,12 +74,24 @@ func (db *DB) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	}); err != nil {
 		return p, err
 	}
-	if p.Calls, err = db.sweep(ctx, bCalls, func(_ *bolt.Tx, k, v []byte) (bool, bool, error) {
-		var c struct{ Created, Ended time.Time }
+	if p.Calls, err = db.sweep(ctx, bCalls, func(tx *bolt.Tx, k, v []byte) (bool, bool, error) {
+		var c struct {
+			RequestID      string
+			Created, Ended time.Time
+		}
 		if err := json.Unmarshal(v, &c); err != nil {
 			return false, false, fmt.Errorf("call %d: %w", btoi(k), err)
 		}
-		return latest(c.Created, c.Ended).Before(cutoff), false, nil
+		if !latest(c.Created, c.Ended).Before(cutoff) {
+			return false, false, nil
+		}
+		// Its entry in the request index goes with it.
+		if idx := tx.Bucket(bRequests); c.RequestID != "" && string(idx.Get([]byte(c.RequestID))) == string(k) {
+			if err := idx.Delete([]byte(c.RequestID)); err != nil {
+				return false, false, err
+			}
+		}
+		return true, false, nil
 	}); err != nil {
 		return p, err
 	}
@@ -145,7 +157,10 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 		var n int
 		var next []byte
 		var dels [][]byte
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
+		// Through the committer, in order with the writes: a record it
+		// deletes is dropped from the cache after any earlier write of it
+		// was put there, never before.
+		err := db.writes.alone(func(tx *bolt.Tx) error {
 			n, next, dels = 0, nil, nil
 			b := tx.Bucket(bucket)
 			c := b.Cursor()
@@ -181,19 +196,20 @@ func (db *DB) sweep(ctx context.Context, bucket []byte, match func(tx *bolt.Tx, 
 			}
 			n = len(dels)
 			return nil
+		}, func() {
+			if calls := bytes.Equal(bucket, bCalls); calls || bytes.Equal(bucket, bMeetings) {
+				ids := make([]int64, len(dels))
+				for i, k := range dels {
+					ids[i] = btoi(k)
+				}
+				db.cache.drop(calls, ids)
+			}
 		})
 		if errors.Is(err, errNothingToSweep) {
 			err = nil
 		}
 		if err != nil {
 			return total, fmt.Errorf("storage: purge %s: %w", bucket, err)
-		}
-		if calls := bytes.Equal(bucket, bCalls); calls || bytes.Equal(bucket, bMeetings) {
-			ids := make([]int64, len(dels))
-			for i, k := range dels {
-				ids[i] = btoi(k)
-			}
-			db.cache.drop(calls, ids)
 		}
 		total += n
 		if next == nil {
