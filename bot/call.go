@@ -100,6 +100,7 @@ func (t *turn) callDialBack(ctx context.Context, cmd *Command) (Reply, error) {
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	res, ytxErr := t.b.tel.DialBack(yctx, &ytx.DialBackParams{From: from.Phone, To: to.Phone, MaxDuration: max, CustomParm: in.ID})
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	requestID := ""
 	if res != nil {
 		requestID = res.RequestID

@@ -174,6 +174,7 @@ func (t *turn) meetCreate(ctx context.Context, cmd *Command) (Reply, error) {
 	} else {
 		room, ytxErr = t.b.tel.BookMeeting(yctx, params, cmd.At)
 	}
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	switch {
 	case ytxErr == nil:
 		m.YTXID, m.Password, m.CallerID = room.ID, room.Password, room.CallerID
@@ -375,6 +376,7 @@ func (t *turn) invite(ctx context.Context, me *User, m *Meeting, refs []PartyRef
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	_, err = t.b.tel.Invite(yctx, m.YTXID, parties, in.ID)
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	entry := t.auditEntry("meet.invite", strings.Join(masked, ","), err, m.YTXID)
 	if serr := t.settle(ctx, in, err, entry, func(Writer) error { return nil }); serr != nil {
 		return Reply{}, serr
@@ -585,6 +587,7 @@ func (t *turn) hangup(ctx context.Context, m *Meeting, i int) (Reply, error) {
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	_, err := t.b.tel.Hangup(yctx, m.YTXID, p.Phone)
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	t.audit(ctx, "meet.hangup", MaskPhone(p.Phone), err, m.YTXID)
 	if err != nil {
 		return Reply{}, t.meetingFailed(ctx, m, err)
@@ -633,6 +636,7 @@ func (t *turn) end(ctx context.Context, m *Meeting) (Reply, error) {
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	_, err := t.b.tel.DestroyMeeting(yctx, m.YTXID)
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	t.audit(ctx, "meet.end", "#"+strconv.FormatInt(m.ID, 10), err, m.YTXID)
 	if err != nil {
 		return Reply{}, t.meetingFailed(ctx, m, err)
@@ -677,6 +681,7 @@ func (t *turn) meetReschedule(ctx context.Context, cmd *Command) (Reply, error) 
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	_, err = t.b.tel.EditBooking(yctx, m.YTXID, m.params(m.creatorPhone()), cmd.At)
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	t.audit(ctx, "meet.reschedule", "#"+strconv.FormatInt(m.ID, 10), err, m.YTXID)
 	if err != nil {
 		if e := t.explain(err); e != nil {
@@ -699,6 +704,7 @@ func (t *turn) meetCancel(ctx context.Context, cmd *Command) (Reply, error) {
 	yctx, cancel := t.ytxCtx(ctx)
 	defer cancel()
 	err = t.b.tel.CancelBooking(yctx, m.YTXID, m.params(m.creatorPhone()))
+	ctx = context.WithoutCancel(ctx) // what YTX was asked must be stored, whatever happens to the request
 	t.audit(ctx, "meet.cancel", "#"+strconv.FormatInt(m.ID, 10), err, m.YTXID)
 	if err != nil {
 		if e := t.explain(err); e != nil {
