@@ -114,8 +114,12 @@ func (db *DB) Close() error { return db.bolt.Close() }
 func (db *DB) Path() string { return db.bolt.Path() }
 
 // Backup writes a consistent copy of the whole database to w while the store
-// stays in use (a read transaction: neither readers nor writers wait). The
-// copy is a bbolt file that Open accepts. It returns the bytes written.
+// stays in use (a read transaction). Readers and writers go on, except that
+// a write which must grow the file waits until the copy is done (bbolt
+// remaps the file only when no read transaction is open), and readers
+// queue behind that write: so w should be fast, a local file or the admin
+// socket's local client, not a slow network. The copy is a bbolt file that
+// Open accepts. It returns the bytes written.
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
