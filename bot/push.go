@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,10 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		}
 		// Pushes about one call arrive together: apply them one at a time
 		// to the record as stored, or one would overwrite another.
-		unlock := b.records.lock("c", c.ID)
+		unlock, err := b.records.lockCtx(ctx, "c", c.ID)
+		if err != nil {
+			return false, fmt.Errorf("bot: push: call %d busy: %w", c.ID, err)
+		}
 		defer unlock()
 		if c, err = b.store.Call(ctx, c.ID); err != nil {
 			return false, err
@@ -59,7 +63,10 @@ func (b *Bot) HandlePush(ctx context.Context, p *ytx.Push) (matched bool, err er
 		if err != nil {
 			return false, err
 		}
-		unlock := b.records.lock("m", m.ID)
+		unlock, err := b.records.lockCtx(ctx, "m", m.ID)
+		if err != nil {
+			return false, fmt.Errorf("bot: push: meeting %d busy: %w", m.ID, err)
+		}
 		defer unlock()
 		if m, err = b.store.Meeting(ctx, m.ID); err != nil {
 			return false, err

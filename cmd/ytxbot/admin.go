@@ -80,7 +80,8 @@ func adminHandler(st adminStore, h handler) http.Handler {
 				http.Error(w, "want {\"user\":NAME,\"text\":COMMAND}", http.StatusBadRequest)
 				return
 			}
-			rep := h.Handle(r.Context(), &bot.Request{ID: req.ID, Platform: bot.Console, Channel: "admin", ChannelName: "admin",
+			// A client that hangs up must not cut a command off halfway.
+			rep := h.Handle(context.WithoutCancel(r.Context()), &bot.Request{ID: req.ID, Platform: bot.Console, Channel: "admin", ChannelName: "admin",
 				ChatType: bot.ChatPrivate, UserID: req.User, UserName: req.User, Text: req.Text})
 			json.NewEncoder(w).Encode(handleResult{Text: rep.Text, Silent: rep.Silent})
 		})

@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	for _, a := range adapters {
 		a.Routes(public)
 	}
-	pushes := &pushHandler{secret: []byte(cfg.YTX.CallbackSecret.Reveal()), apply: m.bot.HandlePush, log: log, ctx: bgCtx}
+	pushes := newPushHandler(cfg.YTX.CallbackSecret.Reveal(), m.bot.HandlePush, log)
 	if cfg.YTX.CallbackSecret.IsSet() {
 		public.Handle("POST /ytx/callback/{secret}", pushes)
 	}
@@ -143,13 +143,23 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, len(servers)+len(adapters)+1)
 	m.Listening() // make the channel before anyone waits on it
+	// Bind every listener before serving on any: one that cannot bind
+	// must not leave the other answering for a process that is leaving.
+	lns := map[string]net.Listener{}
+	for name, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("serve: %s listener (http.%s): %w", name, map[string]string{"public": "addr", "admin": "admin_addr"}[name], err)
+		}
+		lns[name] = ln
+	}
 	for name, srv := range servers {
 		srv.ReadHeaderTimeout = 10 * time.Second
 		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-		ln, err := net.Listen("tcp", srv.Addr)
-		if err != nil {
-			return fmt.Errorf("serve: %s listener (http.%s): %w", name, map[string]string{"public": "addr", "admin": "admin_addr"}[name], err)
-		}
+		ln := lns[name]
 		m.mu.Lock()
 		if m.addrs == nil {
 			m.addrs = map[string]net.Addr{}
@@ -187,27 +197,49 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Error("listener failed", "err", err)
 	}
 	m.ready.Store(false)
-	// Stop intake: listeners close, requests in flight finish.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Stop intake: the public listener and the admin socket close, the
+	// requests in flight finish.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
 	if serr := servers["public"].Shutdown(shutdownCtx); serr != nil {
 		log.Warn("public listener shutdown", "err", serr)
 	}
-	stopRun()
-	running.Wait()
-	pushes.Wait()
-	m.bot.Wait()
-	for _, a := range adapters {
-		a.wait()
+	if serr := adminSrv.Shutdown(shutdownCtx); serr != nil {
+		log.Warn("admin socket shutdown", "err", serr)
 	}
+	stopRun()
+	// The poller and the sweeper next: they start work (card edits,
+	// summaries) that the drain below must see, and a poll's YTX request
+	// is cancelled rather than waited for.
 	stopBackground()
 	background.Wait()
+	drained := make(chan struct{})
+	go func() {
+		running.Wait()
+		pushes.Wait()
+		m.bot.Wait()
+		for _, a := range adapters {
+			a.wait()
+		}
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-shutdownCtx.Done():
+		// A chat API that keeps answering 429, say: stop rather than hang
+		// until the service manager kills the process.
+		log.Warn("shutdown: work still in flight after the budget; closing the store under it", "budget", shutdownBudget)
+	}
 	if a := servers["admin"]; a != nil {
 		_ = a.Shutdown(shutdownCtx)
 	}
 	log.Info("stopped")
 	return err
 }
+
+// shutdownBudget bounds a SIGTERM's drain: long enough for a Slack
+// Retry-After, well within the service unit's TimeoutStopSec (90 s).
+const shutdownBudget = 60 * time.Second
 
 func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
