@@ -155,10 +155,6 @@ func (b *Bot) summarize(ctx context.Context, m *Meeting) error {
 	if m.State != ytx.MeetingEnded || m.Summarized || m.Card == nil {
 		return nil
 	}
-	m.Summarized = true
-	if err := b.store.PutMeeting(ctx, m); err != nil {
-		return err
-	}
 	loc := b.cfg.Locale
 	c := &Card{Kind: MeetingKind, Locale: loc, Title: tr(loc, msgSummaryTitle, MaskText(m.Title)),
 		Ref: "#" + strconv.FormatInt(m.ID, 10), Status: stateText(loc, m.State), Final: true, Updated: b.now()}
@@ -187,10 +183,16 @@ func (b *Bot) summarize(ctx context.Context, m *Meeting) error {
 	if n == nil {
 		return nil
 	}
+	// Posted, then marked: a failed post is tried again at the meeting's
+	// next change or refresh (its callers hold the record's lock, so two
+	// cannot both post); a crash in between may post it twice, which is
+	// better than never.
 	if _, err := n.PostCard(ctx, Destination{Platform: m.Card.Platform, Workspace: m.Card.Workspace, Channel: m.Card.Channel}, c); err != nil {
 		b.log.WarnContext(ctx, "post summary", "meeting", m.ID, "err", err)
+		return nil
 	}
-	return nil
+	m.Summarized = true
+	return b.store.PutMeeting(ctx, m)
 }
 
 func (b *Bot) editCard(ctx context.Context, ref *CardRef, card *Card) {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,37 @@ func TestCheckReplaysOnlyItsPushes(t *testing.T) {
 	}
 	if ps, err := e.Store.Pushes(ctx, time.Time{}); err != nil || len(ps) != 1 {
 		t.Errorf("kept pushes after 3 checks: %d (%v), want 1", len(ps), err)
+	}
+}
+
+// TestSummaryPostedAfterFailure: a summary whose post fails is not marked
+// posted, and the meeting's next refresh posts it (it used to be marked
+// before the post, and so lost for good).
+func TestSummaryPostedAfterFailure(t *testing.T) {
+	e := pushEnv(t)
+	rep := e.Say("alice", "/meet create x @bob")
+	if rep.Card == nil {
+		t.Fatal(rep.Text)
+	}
+	e.Advance(10 * time.Second)
+	e.Notifier.PostErr = errors.New("chat API down")
+	e.Say("alice", "/meet end")
+	e.Advance(time.Second)
+	m, err := e.Store.Meeting(context.Background(), 1)
+	if err != nil || m.State != ytx.MeetingEnded || m.Summarized {
+		t.Fatalf("after a failed summary: state %s, summarized %v, %v", m.State, m.Summarized, err)
+	}
+	e.Notifier.PostErr = nil
+	e.Click("alice", "m:1:refresh")
+	posts := e.Notifier.Posts()
+	if len(posts) != 2 || posts[1].Title != "Summary: x" {
+		t.Fatalf("posts after the refresh: %d", len(posts))
+	}
+	if m, _ := e.Store.Meeting(context.Background(), 1); !m.Summarized {
+		t.Error("summary posted but not marked")
+	}
+	e.Click("alice", "m:1:refresh")
+	if n := len(e.Notifier.Posts()); n != 2 {
+		t.Errorf("%d posts after a second refresh, want 2", n)
 	}
 }
