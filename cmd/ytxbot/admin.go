@@ -224,7 +224,10 @@ type importResult struct {
 // listenAdmin creates the socket, replacing a stale file that no process
 // answers on, and restricts it to the owner.
 func listenAdmin(path string) (net.Listener, error) {
-	if _, err := os.Stat(path); err == nil {
+	if _, err := os.Lstat(path); err == nil {
+		if !ownSocket(path) {
+			return nil, fmt.Errorf("admin socket %s: the path exists and is not a socket of this user; remove it or set XDG_RUNTIME_DIR", path)
+		}
 		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 			c.Close()
 			return nil, fmt.Errorf("admin socket %s: another ytxbot serve is running", path)
@@ -247,8 +250,13 @@ func listenAdmin(path string) (net.Listener, error) {
 // remoteStore is an adminStore reached through a running serve's socket.
 type remoteStore struct{ hc *http.Client }
 
-// dialAdmin returns the running serve's store, or nil when none answers.
+// dialAdmin returns the running serve's store, or nil when none answers
+// (or the socket is not this user's: then the database is opened directly,
+// and refused if a serve holds it).
 func dialAdmin(path string) *remoteStore {
+	if !ownSocket(path) {
+		return nil
+	}
 	hc := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -176,4 +177,43 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestAdminSocketOwnership: serve refuses an admin socket path that holds
+// something else than its user's socket, and the CLI does not talk to a
+// socket another user owns (it could be put first in a shared directory).
+func TestAdminSocketOwnership(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.sock")
+	if err := os.WriteFile(plain, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err := listenAdmin(plain); err == nil || !strings.Contains(err.Error(), "not a socket of this user") {
+		if ln != nil {
+			ln.Close()
+		}
+		t.Errorf("listenAdmin over a plain file: %v", err)
+	}
+	if dialAdmin(plain) != nil {
+		t.Error("dialAdmin used a plain file")
+	}
+	mine := filepath.Join(dir, "mine.sock")
+	ln, err := listenAdmin(mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })}
+	go srv.Serve(ln)
+	defer srv.Close()
+	if dialAdmin(mine) == nil {
+		t.Fatal("dialAdmin refused this user's own socket")
+	}
+	if os.Getuid() == 0 { // only root can give a socket to another user
+		if err := os.Chown(mine, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if dialAdmin(mine) != nil {
+			t.Error("dialAdmin used a socket another user owns")
+		}
+	}
 }
