@@ -34,11 +34,21 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			select { // let the client close its connection
-			case <-errc:
-			case <-time.After(5 * time.Second):
+			// Let the client close its connection. It may be blocked handing
+			// over an event: take those (unacknowledged, Slack sends them
+			// again) so that its goroutine can end with Run.
+			t := time.NewTimer(5 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-errc:
+					return nil
+				case <-smc.Events:
+				case <-t.C:
+					a.log.Warn("slack: socket mode client still closing after 5 s")
+					return nil
+				}
 			}
-			return nil
 		case err := <-errc:
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				return nil
