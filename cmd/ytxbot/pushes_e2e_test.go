@@ -44,15 +44,7 @@ func TestSlackCardFollowsPushes(t *testing.T) {
 	defer ysrv.Close()
 	fake := newE2EFakeSlack(t)
 	fake.releaseAuth()
-	cfg := DefaultConfig()
-	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
-	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
-	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = ysrv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
-	cfg.YTX.CallbackSecret = Secret(e2ePushSecret)
-	cfg.Telegram.Enabled = false
-	cfg.Slack.TeamID, cfg.Slack.SigningSecret, cfg.Slack.BotToken = e2eTeam, Secret(e2eSigningSecret), Secret(e2eBotToken)
-	cfg.Slack.APIURL = fake.URL()
-	cfg.Policy.SelfService = true
+	cfg := slackE2EConfig(t, ysrv.URL, fake.URL())
 	cfg.Tracker.PollInterval = time.Hour // pushes alone
 	logs := &e2eLog{}
 	t.Cleanup(func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +19,7 @@ func TestServeRestartMidMeeting(t *testing.T) {
 	ysrv, sim := simServer(t)
 	fake := newE2EFakeSlack(t)
 	fake.releaseAuth()
-	cfg := DefaultConfig()
-	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
-	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
-	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = ysrv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
-	cfg.Telegram.Enabled = false
-	cfg.Slack.TeamID, cfg.Slack.SigningSecret, cfg.Slack.BotToken = e2eTeam, Secret(e2eSigningSecret), Secret(e2eBotToken)
-	cfg.Slack.APIURL = fake.URL()
-	cfg.Policy.SelfService = true
-	cfg.Tracker.PollInterval = 50 * time.Millisecond
+	cfg := slackE2EConfig(t, ysrv.URL, fake.URL())
 	logs := &e2eLog{}
 	t.Cleanup(func() {
 		if t.Failed() {

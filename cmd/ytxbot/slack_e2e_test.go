@@ -697,3 +697,21 @@ func e2eWaitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// slackE2EConfig is serve's configuration for the end-to-end tests: Slack
+// against fakeURL, YTX at ytxURL (the simulator's default account), a
+// fresh store, pushes at e2ePushSecret, the poller every 50 ms.
+func slackE2EConfig(t *testing.T, ytxURL, fakeURL string) Config {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.HTTP.Addr, cfg.HTTP.AdminAddr = "127.0.0.1:0", "127.0.0.2:0"
+	cfg.Storage.Path = filepath.Join(t.TempDir(), "ytxbot.db")
+	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = ytxURL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
+	cfg.YTX.CallbackSecret = Secret(e2ePushSecret)
+	cfg.Telegram.Enabled = false
+	cfg.Slack.TeamID, cfg.Slack.SigningSecret, cfg.Slack.BotToken = e2eTeam, Secret(e2eSigningSecret), Secret(e2eBotToken)
+	cfg.Slack.APIURL = fakeURL
+	cfg.Policy.SelfService = true
+	cfg.Tracker.PollInterval = 50 * time.Millisecond
+	return cfg
+}
