@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,74 @@ func TestSummaryPostedAfterFailure(t *testing.T) {
 	e.Click("alice", "m:1:refresh")
 	if n := len(e.Notifier.Posts()); n != 2 {
 		t.Errorf("%d posts after a second refresh, want 2", n)
+	}
+}
+
+// crashAfterCreate has YTX create the room, then the command dies before
+// it stores the answer (Handle recovers the panic, as a restart would end
+// the command): the record stays unknown, without room or card.
+type crashAfterCreate struct {
+	bot.Telephony
+	made bool // YTX creates the room, else fails before
+}
+
+func (c *crashAfterCreate) CreateMeeting(ctx context.Context, p *ytx.MeetingParams) (*ytx.Meeting, error) {
+	if c.made {
+		if _, err := c.Telephony.CreateMeeting(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	panic("the process died here")
+}
+
+// TestPollerAdoptsUnfinishedMeeting: a meeting whose command died between
+// asking YTX and storing the answer gets its room (found in YTX's list, as
+// Check again does) and its card from the poller, once it is older than any
+// command; when YTX has no such room, the card says the outcome is unknown
+// and offers Check again.
+func TestPollerAdoptsUnfinishedMeeting(t *testing.T) {
+	for _, made := range []bool{true, false} {
+		t.Run(fmt.Sprint("room made=", made), func(t *testing.T) {
+			e := pushEnv(t)
+			rewire(t, e, e.Store, &crashAfterCreate{Telephony: e.Client, made: made}, 0)
+			e.Say("alice", "/meet create standup @bob")
+			ctx := context.Background()
+			m, err := e.Store.Meeting(ctx, 1)
+			if err != nil || m.YTXID != "" || m.Card != nil || m.State != bot.MeetingUnknown {
+				t.Fatalf("after the crash: %+v, %v", m, err)
+			}
+			if _, _, err := e.Bot.PollDue(ctx, time.Second, true); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.Notifier.Posts()) != 0 {
+				t.Fatal("adopted while its command could still be running")
+			}
+			e.Clock.Advance(2*time.Minute + 2*10*time.Second)
+			if _, _, err := e.Bot.PollDue(ctx, time.Second, true); err != nil {
+				t.Fatal(err)
+			}
+			m, err = e.Store.Meeting(ctx, 1)
+			if err != nil || m.Card == nil {
+				t.Fatalf("after the poll: %+v, %v", m, err)
+			}
+			card := e.Notifier.Card(m.Card)
+			in, err := e.Store.Intent(ctx, m.IntentID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if made {
+				if m.YTXID == "" || m.State != ytx.MeetingActive || in.Outcome != "done" || !strings.Contains(card.Text(), "room "+m.YTXID) {
+					t.Errorf("room made: YTX id %q, state %s, intent %s, card:\n%s", m.YTXID, m.State, in.Outcome, card.Text())
+				}
+			} else if m.YTXID != "" || in.Outcome != "pending" || !strings.Contains(card.Text(), "Check again") {
+				t.Errorf("no room: YTX id %q, intent %s, card:\n%s", m.YTXID, in.Outcome, card.Text())
+			}
+			if _, _, err := e.Bot.PollDue(ctx, time.Second, true); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.Notifier.Posts()); n != 1 {
+				t.Errorf("%d cards after another round, want 1", n)
+			}
+		})
 	}
 }

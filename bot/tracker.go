@@ -26,10 +26,11 @@ const (
 // poller is the tracker's schedule, in memory: after a restart every open
 // meeting is simply due again.
 type poller struct {
-	mu     sync.Mutex
-	every  map[int64]time.Duration
-	next   map[int64]time.Time
-	paused time.Time
+	mu      sync.Mutex
+	every   map[int64]time.Duration
+	next    map[int64]time.Time
+	paused  time.Time
+	adopted map[int64]bool // cardless meetings whose card this process tried to post
 }
 
 // RefreshOpen reads every open meeting's state from YTX now, whatever the
@@ -75,7 +76,7 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 	p := &b.polls
 	p.mu.Lock()
 	if p.every == nil {
-		p.every, p.next = map[int64]time.Duration{}, map[int64]time.Time{}
+		p.every, p.next, p.adopted = map[int64]time.Duration{}, map[int64]time.Time{}, map[int64]bool{}
 	}
 	if !force && now.Before(p.paused) {
 		p.mu.Unlock()
@@ -93,6 +94,14 @@ func (b *Bot) PollDue(ctx context.Context, interval time.Duration, force bool) (
 			if err := b.expire(ctx, m.ID, now); err != nil {
 				return open, ringing, err
 			}
+			continue
+		case m.Card == nil && now.Sub(m.Created) > b.orphanAge() && b.firstAdoption(m.ID):
+			// Its command never finished (a crash between asking YTX and
+			// storing the answer): find the room and show the card.
+			if err := b.adopt(ctx, m.ID); err != nil {
+				return open, ringing, err
+			}
+			open++
 			continue
 		case m.YTXID == "" || (m.State == ytx.MeetingBooked && now.Before(m.BookedFor)):
 			open++
@@ -196,6 +205,64 @@ func (b *Bot) expire(ctx context.Context, id int64, now time.Time) error {
 	}
 	b.forget(m.ID)
 	return nil
+}
+
+// orphanAge is how old an open meeting without a card must be before the
+// poller takes it for one whose command never finished: longer than any
+// command takes (its YTX request is bounded by cfg.Timeout).
+func (b *Bot) orphanAge() time.Duration { return 2*b.cfg.Timeout + time.Minute }
+
+// firstAdoption reports whether this process has not yet tried to adopt
+// meeting id (once each: a card that cannot be posted, not_in_channel say,
+// is not tried every round).
+func (b *Bot) firstAdoption(id int64) bool {
+	b.polls.mu.Lock()
+	defer b.polls.mu.Unlock()
+	if b.polls.adopted[id] {
+		return false
+	}
+	b.polls.adopted[id] = true
+	return true
+}
+
+// adopt finishes what a meeting's command could not: it looks for the room
+// among YTX's meetings when the record has none (as Check again does),
+// posts the card (with Check again when the room is still unknown) and,
+// when the room is found, settles the intent.
+func (b *Bot) adopt(ctx context.Context, id int64) error {
+	unlock, ok := b.records.tryLock("m", id)
+	if !ok {
+		return nil
+	}
+	defer unlock()
+	m, err := b.store.Meeting(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m.Card != nil || !MeetingOpen(m.State) {
+		return nil
+	}
+	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale, identity: m.Creator}
+	if m.YTXID == "" {
+		t.reconcileMeeting(ctx, m)
+	}
+	_, ref := t.post(ctx, MeetingCard(m, b.cfg.Locale, b.now()))
+	if ref != nil {
+		m.Card, m.Channel = ref, ref.Channel
+	}
+	if err := b.store.PutMeeting(ctx, m); err != nil {
+		return err
+	}
+	b.log.InfoContext(ctx, "meeting adopted after its command did not finish", "meeting", m.ID, "room_found", m.YTXID != "", "card", ref != nil)
+	if m.YTXID == "" || m.IntentID == "" {
+		return nil
+	}
+	in, err := b.store.Intent(ctx, m.IntentID)
+	if err != nil || in.Outcome != "pending" {
+		return nil
+	}
+	in.Outcome = "done"
+	return b.store.PutIntent(ctx, in)
 }
 
 // errRecordBusy: a command holds the record; it was passed by.
