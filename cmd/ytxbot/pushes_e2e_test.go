@@ -53,22 +53,7 @@ func TestSlackCardFollowsPushes(t *testing.T) {
 		}
 	})
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
-	select {
-	case <-m.Listening():
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
+	defer runServe(t, m, 15*time.Second)() // before the simulator closes
 	public := "http://" + m.Addr("public").String()
 	callback.Store(public + "/ytx/callback/" + e2ePushSecret)
 	hc := &http.Client{Timeout: 5 * time.Second}
@@ -140,21 +125,7 @@ func TestTelegramCardFollowsPushes(t *testing.T) {
 	logs := &tgE2ELog{t: t}
 	t.Cleanup(func() { logs.mu.Lock(); logs.done = true; logs.mu.Unlock() })
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewTextHandler(logs, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(25 * time.Second):
-		}
-	})
-	select {
-	case <-m.Listening():
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
+	runServe(t, m, 25*time.Second)
 	callback.Store("http://" + m.Addr("public").String() + "/ytx/callback/" + e2ePushSecret)
 	api.until("the first getUpdates", func() bool { return api.offset > 0 })
 

@@ -30,27 +30,10 @@ func TestServeRestartMidMeeting(t *testing.T) {
 	start := func() (*e2eSlackClient, func()) {
 		t.Helper()
 		m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
-		select {
-		case <-m.Listening():
-		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
-		case <-time.After(5 * time.Second):
-			t.Fatal("serve did not listen")
-		}
+		stopServe := runServe(t, m, 15*time.Second)
 		hc := &http.Client{Timeout: 5 * time.Second}
 		stop := func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("serve: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("serve did not stop")
-			}
+			stopServe()
 			hc.CloseIdleConnections()
 		}
 		return &e2eSlackClient{t: t, public: "http://" + m.Addr("public").String(), fake: fake, http: hc}, stop

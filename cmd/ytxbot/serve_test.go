@@ -55,16 +55,7 @@ func TestServeMain(t *testing.T) {
 	cfg.YTX.BaseURL, cfg.YTX.AccountSID, cfg.YTX.AuthToken, cfg.YTX.AppID = srv.URL, simDefaultSID, Secret(simDefaultToken), simDefaultApp
 	var logs strings.Builder
 	m := &Main{Config: &cfg, Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logs}, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Listening():
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not listen")
-	}
+	stop := runServe(t, m, 25*time.Second)
 	public, admin := "http://"+m.Addr("public").String(), "http://"+m.Addr("admin").String()
 	if code, body := get(t, public+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", code, body)
@@ -108,7 +99,7 @@ func TestServeMain(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		ps, _ := m.store.Pushes(ctx, time.Time{})
+		ps, _ := m.store.Pushes(context.Background(), time.Time{})
 		if len(ps) == 1 {
 			break
 		}
@@ -117,15 +108,7 @@ func TestServeMain(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	case <-time.After(25 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stop()
 	if strings.Contains(logs.String(), simDefaultToken) {
 		t.Error("logs carry the auth token")
 	}
@@ -183,4 +166,39 @@ telegram: {enabled: false}
 	if !strings.Contains(p.output(), `"msg":"stopped"`) || strings.Contains(p.output(), simDefaultToken) {
 		t.Errorf("logs:\n%s", p.output())
 	}
+}
+
+// runServe runs m, returning once it listens. stop cancels Run and waits up
+// to wait for it, reporting its error or a hang; it is a no-op after the
+// first call and also runs when the test ends, so serve never outlives the
+// fakes it talks to.
+func runServe(t *testing.T, m *Main, wait time.Duration) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve: %v", err)
+				}
+			case <-time.After(wait):
+				t.Errorf("serve did not stop within %v", wait)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	select {
+	case <-m.Listening():
+	case err := <-done:
+		once.Do(cancel)
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(wait):
+		t.Fatal("serve did not listen")
+	}
+	return stop
 }

@@ -88,10 +88,7 @@ func TestShutdownCancelsSlowPoll(t *testing.T) {
 	cfg := slackE2EConfig(t, ysrv.URL, fake.URL())
 	cfg.YTX.Timeout = 25 * time.Second
 	m := &Main{Config: &cfg, Logger: slog.New(slog.DiscardHandler)}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	<-m.Listening()
+	stop := runServe(t, m, 20*time.Second)
 	public := "http://" + m.Addr("public").String()
 	sc := &e2eSlackClient{t: t, public: public, fake: fake, http: &http.Client{Timeout: 5 * time.Second}}
 	sc.command("/phone", "set 13800000001", "U0001", "alice", "t1")
@@ -112,15 +109,7 @@ func TestShutdownCancelsSlowPoll(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve still stopping after 20 s")
-	}
+	stop()
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("serve took %v to stop behind a slow poll (ytx.timeout 25 s)", took.Round(time.Second))
 	}
