@@ -168,7 +168,7 @@ func (b *Bot) pollMeeting(ctx context.Context, m *Meeting) (changed bool, err er
 	}
 	*m = *fresh
 	before := b.evidence(m)
-	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale}
+	t := b.meetingTurn(m)
 	qerr := t.refresh(ctx, m)
 	if err := b.store.PutMeeting(ctx, m); err != nil {
 		return false, err
@@ -242,7 +242,7 @@ func (b *Bot) adopt(ctx context.Context, id int64) error {
 	if m.Card != nil || !MeetingOpen(m.State) {
 		return nil
 	}
-	t := &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale, identity: m.Creator}
+	t := b.meetingTurn(m)
 	if m.YTXID == "" {
 		t.reconcileMeeting(ctx, m)
 	}
@@ -263,6 +263,12 @@ func (b *Bot) adopt(ctx context.Context, id int64) error {
 	}
 	in.Outcome = "done"
 	return b.store.PutIntent(ctx, in)
+}
+
+// meetingTurn is a turn for the bot's own work on meeting m (polls,
+// adoption): in m's channel, as its creator, in the default language.
+func (b *Bot) meetingTurn(m *Meeting) *turn {
+	return &turn{b: b, req: &Request{Platform: m.Platform, Workspace: m.Workspace, Channel: m.Channel}, loc: b.cfg.Locale, identity: m.Creator}
 }
 
 // errRecordBusy: a command holds the record; it was passed by.
